@@ -1,0 +1,2 @@
+/** Thin bindings to the operating system: libc, netlink sockets and libnftables. */
+package org.poolwarden.os;
