@@ -233,6 +233,11 @@ public final class Lab implements AutoCloseable {
         return sb.toString();
     }
 
+    /** Runs a command in the current (host) namespace and waits for it, with a timeout. */
+    public static Result run(List<String> command) {
+        return exec(command);
+    }
+
     static Result exec(List<String> command) {
         try {
             Process p = new ProcessBuilder(command).start();
