@@ -28,8 +28,6 @@ public final class QdiscMessages {
     /** "tc qdisc add dev D ingress". */
     public static void writeIngressQdisc(NetlinkWriter w, int flags, int seq, int ifindex) {
         TcMessages.begin(w, Rtnl.RTM_NEWQDISC, flags, seq, ifindex, INGRESS_HANDLE, Rtnl.TC_H_INGRESS, 0, INGRESS);
-        // iproute2 sends an empty TCA_OPTIONS for ingress
-        w.endNested(w.beginNested(Rtnl.TCA_OPTIONS));
         w.endMessage();
     }
 
