@@ -306,7 +306,11 @@ public final class SharedPipeAllocator {
             long age = interval - at;
             fresh = age < cfg.staleAfterIntervals();
         }
-        return new Entry(id, booked, unbooked, weight, usable && fresh);
+        if (!usable) {
+            // Nothing from a broken entry is believed: the peer keeps only the reservation floor.
+            return new Entry(id, 0, 0, 1, false);
+        }
+        return new Entry(id, booked, unbooked, weight, fresh);
     }
 
     /** Weighted max-min: each fresh host gets min(demand, weight * level) with the levels filling {@code avail}. */
