@@ -37,7 +37,12 @@ public final class NftablesFlowClassifier extends ReconcilingFlowClassifier {
 
     /** Opens its own context in this thread's network namespace, with the cgroup2 prefix this host needs. */
     public static NftablesFlowClassifier open() {
-        return new NftablesFlowClassifier(Nftables.open(), detectCgroupPrefix(), true);
+        return open(null, detectCgroupPrefix());
+    }
+
+    /** Opens (and owns) a context for the network namespace at {@code netns} ({@code null}: this thread's). */
+    public static NftablesFlowClassifier open(Path netns, String cgroupPrefix) {
+        return new NftablesFlowClassifier(Nftables.open(netns), cgroupPrefix, true);
     }
 
     /** "unified" when cgroup2 is mounted at /sys/fs/cgroup/unified (hybrid hosts), else "". */
