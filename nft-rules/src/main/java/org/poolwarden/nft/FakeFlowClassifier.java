@@ -145,6 +145,11 @@ public final class FakeFlowClassifier extends ReconcilingFlowClassifier {
     }
 
     @Override
+    long generation() {
+        return kernel.transactions();
+    }
+
+    @Override
     void send(Batch batch) {
         kernel.run(batch.ops());
     }

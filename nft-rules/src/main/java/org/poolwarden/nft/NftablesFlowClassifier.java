@@ -17,6 +17,7 @@ public final class NftablesFlowClassifier extends ReconcilingFlowClassifier {
     public static final Path CGROUP_FS = Path.of("/sys/fs/cgroup");
 
     private final Nftables nft;
+    private final NfTablesNetlink netlink;
     private final boolean ownsContext;
     private final Path cgroup2Mount;
 
@@ -25,12 +26,17 @@ public final class NftablesFlowClassifier extends ReconcilingFlowClassifier {
      * @param cgroupPrefix where cgroup2 is mounted relative to /sys/fs/cgroup ("unified" on hybrid hosts, "" on v2)
      */
     public NftablesFlowClassifier(Nftables nft, String cgroupPrefix) {
-        this(nft, cgroupPrefix, false);
+        this(nft, null, cgroupPrefix, false);
     }
 
-    private NftablesFlowClassifier(Nftables nft, String cgroupPrefix, boolean ownsContext) {
+    /**
+     * @param netns the namespace {@code nft} works in ({@code null}: this thread's); the classifier reads the
+     *              generation id and the counters there over its own netlink socket
+     */
+    private NftablesFlowClassifier(Nftables nft, Path netns, String cgroupPrefix, boolean ownsContext) {
         super(new TableRenderer(cgroupPrefix));
         this.nft = nft;
+        this.netlink = new NfTablesNetlink(netns);
         this.ownsContext = ownsContext;
         this.cgroup2Mount = cgroupPrefix == null || cgroupPrefix.isEmpty() ? CGROUP_FS : CGROUP_FS.resolve(cgroupPrefix);
     }
@@ -42,7 +48,13 @@ public final class NftablesFlowClassifier extends ReconcilingFlowClassifier {
 
     /** Opens (and owns) a context for the network namespace at {@code netns} ({@code null}: this thread's). */
     public static NftablesFlowClassifier open(Path netns, String cgroupPrefix) {
-        return new NftablesFlowClassifier(Nftables.open(netns), cgroupPrefix, true);
+        Nftables nft = Nftables.open(netns);
+        try {
+            return new NftablesFlowClassifier(nft, netns, cgroupPrefix, true);
+        } catch (RuntimeException e) {
+            nft.close();
+            throw e;
+        }
     }
 
     /** "unified" when cgroup2 is mounted at /sys/fs/cgroup/unified (hybrid hosts), else "". */
@@ -79,20 +91,20 @@ public final class NftablesFlowClassifier extends ReconcilingFlowClassifier {
         nft.run(batch.text());
     }
 
+    /** Over netlink: libnftables would first fetch every set element of the table into its cache. */
     @Override
     Map<String, Traffic> readCounters() {
-        try {
-            return KernelTableReader.counters(nft.run("list counters table " + Op.T));
-        } catch (KernelException e) {
-            if (e.getMessage().contains("No such file or directory")) {
-                return Map.of();
-            }
-            throw e;
-        }
+        return netlink.counters(TableState.TABLE);
+    }
+
+    @Override
+    long generation() {
+        return netlink.generation();
     }
 
     @Override
     public void close() {
+        netlink.close();
         if (ownsContext) {
             nft.close();
         }

@@ -48,6 +48,7 @@ abstract class FlowClassifierContract {
                 assertTrue(env.table().sameAs(RENDERER.render(Samples.smallNoCgroup())));
                 FlowClassifier.Reconcile second = c.apply(Samples.smallNoCgroup());
                 assertEquals(new FlowClassifier.Reconcile(0, false, false), second);
+                assertEquals(1, c.stats().unchangedShortcuts(), "answered from the generation id, no read");
                 assertEquals(1, c.stats().batchesSent());
                 assertEquals(2, c.stats().reconciles());
             }

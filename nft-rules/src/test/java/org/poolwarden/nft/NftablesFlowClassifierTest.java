@@ -139,6 +139,33 @@ class NftablesFlowClassifierTest extends FlowClassifierContract {
         });
     }
 
+    @Test
+    void countersOverNetlinkEqualLibnftablesListingAndOutsideCommitsEndTheShortcut() throws Exception {
+        Netns.callInScratch(() -> {
+            try (Nftables nft = Nftables.open(); NftablesFlowClassifier c = new NftablesFlowClassifier(nft, "")) {
+                DesiredState s = DesiredState.of(List.of(AppSpec.of("loop", "1:5"), AppSpec.of("idle", "1:6")),
+                        List.of(FlowRuleSpec.remote("loop", null, "127.0.0.1", null)));
+                c.apply(s);
+                exec("ip", "link", "set", "lo", "up");
+                exec("ping", "-c", "2", "-i", "0.01", "127.0.0.1");
+                java.util.Map<String, Traffic> json = KernelTableReader.counters(nft.run("list counters table inet poolwarden"));
+                AppCounters viaNetlink = c.counters();
+                assertEquals(AppCounters.fromCounters(json), viaNetlink);
+                assertEquals(4, viaNetlink.of("loop").packets());
+                assertEquals(java.util.Set.of("app_loop", "app_idle", "unclassified"), json.keySet());
+
+                assertEquals(0, c.apply(s).commands());
+                assertEquals(1, c.stats().unchangedShortcuts());
+                nft.run("add table inet someone_else");   // a commit elsewhere: we must look again, and find no drift
+                assertEquals(new FlowClassifier.Reconcile(0, false, false), c.apply(s));
+                assertEquals(1, c.stats().unchangedShortcuts());
+                assertEquals(0, c.apply(s).commands());
+                assertEquals(2, c.stats().unchangedShortcuts());
+            }
+            return null;
+        });
+    }
+
     private static String list(Nftables nft) {
         try {
             return nft.run("list table inet poolwarden");
