@@ -57,7 +57,8 @@ public record ExchangeConfig(
         return new ExchangeConfig(
                 Duration.ofMillis(50),   // the agent's fast tick: pipe shares are recomputed at this rate
                 4,                       // 4 peers/tick: ~log4(n) ticks to reach everyone, few duplicates
-                3,                       // 3*ceil(log10(n+1)) sends: a host misses an entry with p ~ e^-9 at n=128
+                4,                       // 4*ceil(log10(n+1)) sends (memberlist's RetransmitMult): a host misses
+                                         // an entry with p ~ e^-12 at n=128, so stragglers are rare
                 8,                       // 4^8 > 65k hosts: never the limiting factor below that
                 64,                      // back-off to 3.2 s: a settled entry costs ~1 retransmission per 1.6 s
                 Duration.ofSeconds(1),   // stragglers and joiners converge within a few seconds

@@ -309,6 +309,9 @@ public final class Membership {
                 probe.indirectSent = true;
                 Member target = members.get(probe.target);
                 if (target != null && target.state.isActive()) {
+                    // a second direct ping next to the indirect ones (memberlist sends a TCP ping here): one lost
+                    // packet on the direct path alone no longer leads to a suspicion
+                    out.sendDirect(probe.address, List.of(new Message.Ping(probe.seq, probe.target)));
                     for (Member m : randomPeers(cfg.indirectChecks(), probe.target)) {
                         counters.increment(Counter.INDIRECT_PROBES_SENT);
                         out.sendDirect(m.address, List.of(new Message.PingReq(probe.seq, probe.target, probe.address)));
