@@ -232,7 +232,7 @@ public final class PoolSim {
                     long exp = rates.get(i).expectedBytes();
                     // whole packets: the last one may go over the class's part (the ledger carries the debt)
                     double s = exp <= 0 ? 0 : Math.min(a.q, Math.ceil(exp / (double) MTU) * MTU);
-                    if (a.booking > 0 && t > warm && !(t >= p.partStart() && t < p.partEnd() + 3)) {
+                    if (a.booking > 0 && t > warm) {
                         bookedChecks++;
                         if (s + 1 >= Math.min(Math.floor(a.q), a.pubBooked)) {
                             bookedMet++;
