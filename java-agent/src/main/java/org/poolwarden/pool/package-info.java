@@ -17,7 +17,9 @@
  *       app's instances run and within what each host has.</li>
  *   <li>{@code rescale}: fitting absolute policy amounts into what is left after failures, by priority, with
  *       insufficient-resources events; pure, so restoring capacity restores the original amounts.</li>
- *   <li>{@code policy}: the versioned policy set, a last-writer-wins CRDT (highest version, then origin id).</li>
+ *   <li>{@code policy}: the versioned policy set, a last-writer-wins CRDT (highest version, then origin id), and
+ *       {@link org.poolwarden.pool.policy.PolicyCatalog}, which reads CPU policies ({@code cpu/APP}) and pipe
+ *       bookings ({@code pipe/PIPE/APP}) out of it, skipping and reporting copies that do not parse.</li>
  * </ul>
  *
  * <h2>Stale peers and the partition bound</h2>
