@@ -31,7 +31,7 @@ public final class PoolSim {
     }
 
     public record Result(Params params, double overshootAvgPct, double overshootWorst1sPct,
-                         double overshootWorstTickPct, double partitionOvershootWorst1sPct,
+                         double overshootWorstTickPct, int worstTickAt, double partitionOvershootWorst1sPct,
                          double utilisationCongestedPct, int congestedTicks, double utilisationSustainedPct,
                          int sustainedTicks,
                          double jainVsOracle, double jainMin5s, int unbookedAppsMeasured, double bookedMetPct,
@@ -138,6 +138,7 @@ public final class PoolSim {
         double[] sentPerTick = new double[p.ticks()];
         double overshootSum = 0;
         double worstTick = 0;
+        int worstTickAt = -1;
         double utilSum = 0;
         double utilSustainedSum = 0;
         int congested = 0;
@@ -250,8 +251,9 @@ public final class PoolSim {
             totalOracle += oracleSent;
             double over = Math.max(0, sentNow - q) / q;
             overshootSum += over;
-            if (t > warm) {
-                worstTick = Math.max(worstTick, over);
+            if (t > warm && over > worstTick) {
+                worstTick = over;
+                worstTickAt = t;
             }
             run = trueDemand >= q ? run + 1 : 0;
             if (run > 0 && t > warm) {
@@ -357,7 +359,7 @@ public final class PoolSim {
                 measured++;
             }
         }
-        return new Result(p, 100 * overshootSum / p.ticks(), 100 * worst, 100 * worstTick, 100 * worstPart,
+        return new Result(p, 100 * overshootSum / p.ticks(), 100 * worst, 100 * worstTick, worstTickAt, 100 * worstPart,
                 congested == 0 ? Double.NaN : 100 * utilSum / congested,
                 congested, sustained == 0 ? Double.NaN : 100 * utilSustainedSum / sustained, sustained,
                 jainOf(apps, false), jainMin, measured,
