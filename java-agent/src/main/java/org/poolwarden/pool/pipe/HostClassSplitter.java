@@ -1,8 +1,6 @@
 package org.poolwarden.pool.pipe;
 
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 
 /** Turns this host's grant into per-application HTB rates (rate = booked share, ceil = host credit). */
@@ -41,28 +39,39 @@ public final class HostClassSplitter {
             left -= expected[i];
         }
         left = Math.max(0, left);
-        // The rest max-min among the classes' unbooked demand (what HTB's equal quanta approximate).
-        Integer[] order = new Integer[n];
-        for (int i = 0; i < n; i++) {
-            order[i] = i;
-        }
-        Arrays.sort(order, Comparator.comparingLong(i -> apps.get(i).unbookedBytes()));
+        // The rest max-min among the classes' unbooked demand (what HTB's equal quanta approximate). Saturating
+        // a class only raises the level, so passes in list order need no sort.
+        boolean[] done = new boolean[n];
         int remaining = 0;
-        for (AppClassDemand a : apps) {
-            if (a.unbookedBytes() > 0) {
+        for (int i = 0; i < n; i++) {
+            if (apps.get(i).unbookedBytes() > 0) {
                 remaining++;
+            } else {
+                done[i] = true;
             }
         }
-        for (Integer i : order) {
-            long d = apps.get(i).unbookedBytes();
-            if (d == 0) {
-                continue;
-            }
+        boolean changed = true;
+        while (changed && remaining > 0) {
+            changed = false;
             double level = left / remaining;
-            double give = Math.min(d, level);
-            expected[i] += give;
-            left -= give;
-            remaining--;
+            for (int i = 0; i < n; i++) {
+                if (!done[i] && apps.get(i).unbookedBytes() <= level) {
+                    long d = apps.get(i).unbookedBytes();
+                    expected[i] += d;
+                    left -= d;
+                    remaining--;
+                    done[i] = true;
+                    changed = true;
+                }
+            }
+        }
+        if (remaining > 0) {
+            double level = Math.max(0, left) / remaining;
+            for (int i = 0; i < n; i++) {
+                if (!done[i]) {
+                    expected[i] += level;
+                }
+            }
         }
         List<ClassRate> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {

@@ -5,7 +5,6 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
-import java.util.TreeMap;
 
 /**
  * Shares one pipe between the hosts that use it, the same way on every host (seed 004, [0205]-[0215]).
@@ -101,34 +100,44 @@ public final class SharedPipeAllocator {
         List<Rejection> rejections = new ArrayList<>();
 
         // Deduplicate by host id, independent of input order: keep the newest entry, ties by content.
-        TreeMap<String, PeerPipeState> byHost = new TreeMap<>();
-        List<PeerPipeState> ordered = new ArrayList<>(raw.size());
+        PeerPipeState[] ordered = new PeerPipeState[raw.size()];
+        int count = 0;
         for (PeerPipeState p : raw) {
             if (p == null || p.hostId() == null || p.hostId().isBlank()) {
                 rejections.add(new Rejection(cfg.pipeId(), "?", "hostId", p == null ? "null" : String.valueOf(
                         p.hostId()), Rejection.Action.IGNORED_ENTRY));
                 continue;
             }
-            ordered.add(p);
+            ordered[count++] = p;
         }
-        ordered.sort(ENTRY_ORDER);
-        for (PeerPipeState p : ordered) {
-            PeerPipeState prev = byHost.put(p.hostId(), p);
-            if (prev != null) {
+        Arrays.sort(ordered, 0, count, BY_HOST);
+        List<PeerPipeState> byHost = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            PeerPipeState p = ordered[i];
+            int last = byHost.size() - 1;
+            if (last >= 0 && byHost.get(last).hostId().equals(p.hostId())) {
+                PeerPipeState prev = byHost.get(last);
+                PeerPipeState keep = ENTRY_ORDER.compare(p, prev) > 0 ? p : prev;
+                PeerPipeState drop = keep == p ? prev : p;
+                byHost.set(last, keep);
                 rejections.add(new Rejection(cfg.pipeId(), p.hostId(), "duplicate entry", "interval "
-                        + prev.intervalNumber(), Rejection.Action.IGNORED_ENTRY));
+                        + drop.intervalNumber(), Rejection.Action.IGNORED_ENTRY));
+            } else {
+                byHost.add(p);
             }
         }
 
         List<Entry> entries = new ArrayList<>(byHost.size());
-        for (PeerPipeState p : byHost.values()) {
+        for (PeerPipeState p : byHost) {
             if (p.liveness() == Liveness.DEAD) {
                 continue;
             }
             entries.add(sanitise(cfg, interval, q, absurd, p, rejections));
         }
-        rejections.sort(Comparator.comparing(Rejection::hostId).thenComparing(Rejection::field)
-                .thenComparing(Rejection::value));
+        if (rejections.size() > 1) {
+            rejections.sort(Comparator.comparing(Rejection::hostId).thenComparing(Rejection::field)
+                    .thenComparing(Rejection::value).thenComparing(Rejection::action));
+        }
 
         int n = entries.size();
         List<HostGrant> grants = new ArrayList<>(n);
@@ -219,10 +228,10 @@ public final class SharedPipeAllocator {
             if (e.fresh()) {
                 long b = (long) Math.floor(gBooked[i]);
                 long u = (long) Math.floor(gUnbooked[i]);
-                long m = (long) Math.floor(immediate);
+                long imm = (long) Math.floor(immediate);
                 long ent = (long) Math.floor(gBooked[i] + gUnbooked[i] + face);
-                grants.add(new HostGrant(e.hostId(), false, b, u, m, Math.max(ent, b + u + m)));
-                credit[i] = b + u + m;
+                grants.add(new HostGrant(e.hostId(), false, b, u, imm, Math.max(ent, b + u + imm)));
+                credit[i] = b + u + imm;
                 sumCredit += credit[i];
             } else {
                 grants.add(new HostGrant(e.hostId(), true, 0, 0, 0, (long) Math.floor(reserve[i])));
@@ -244,6 +253,8 @@ public final class SharedPipeAllocator {
         }
         return new PipeAllocation(cfg.pipeId(), interval, q, grants, bookedScaled, rejections);
     }
+
+    private static final Comparator<PeerPipeState> BY_HOST = Comparator.comparing(PeerPipeState::hostId);
 
     /** Total order on entries so that deduplication does not depend on arrival order. */
     private static final Comparator<PeerPipeState> ENTRY_ORDER = Comparator
@@ -313,38 +324,49 @@ public final class SharedPipeAllocator {
         return new Entry(id, booked, unbooked, weight, fresh);
     }
 
-    /** Weighted max-min: each fresh host gets min(demand, weight * level) with the levels filling {@code avail}. */
+    /**
+     * Weighted max-min: each fresh host gets min(demand, weight * level) with the levels filling {@code avail}.
+     * Saturating a host only raises the level, so hosts can be saturated pass by pass in host-id order without
+     * sorting (a few passes in practice; deterministic because the order is fixed).
+     */
     private static void waterFill(List<Entry> entries, double q, double avail, double[] out) {
         int n = entries.size();
-        Integer[] idx = new Integer[n];
-        int m = 0;
+        boolean[] done = new boolean[n];
         double weightLeft = 0;
         for (int i = 0; i < n; i++) {
             Entry e = entries.get(i);
             if (e.fresh() && e.unbooked() > 0) {
-                idx[m++] = i;
                 weightLeft += e.weight();
+            } else {
+                done[i] = true;
             }
         }
-        Integer[] order = Arrays.copyOf(idx, m);
-        // Entries are already in host-id order; a stable sort on demand per weight keeps ties deterministic.
-        Arrays.sort(order, Comparator.comparingDouble(i -> Math.min(entries.get(i).unbooked(), q)
-                / entries.get(i).weight()));
         double left = avail;
-        for (int k = 0; k < m; k++) {
-            Entry e = entries.get(order[k]);
-            double d = Math.min(e.unbooked(), q);
+        boolean changed = true;
+        while (changed && weightLeft > 0) {
+            changed = false;
             double level = left / weightLeft;
-            if (d <= e.weight() * level) {
-                out[order[k]] = d;
-                left -= d;
-                weightLeft -= e.weight();
-            } else {
-                for (int j = k; j < m; j++) {
-                    Entry r = entries.get(order[j]);
-                    out[order[j]] = r.weight() * level;
+            for (int i = 0; i < n; i++) {
+                if (done[i]) {
+                    continue;
                 }
-                return;
+                Entry e = entries.get(i);
+                double d = Math.min(e.unbooked(), q);
+                if (d <= e.weight() * level) {
+                    out[i] = d;
+                    left -= d;
+                    weightLeft -= e.weight();
+                    done[i] = true;
+                    changed = true;
+                }
+            }
+        }
+        if (weightLeft > 0) {
+            double level = Math.max(0, left) / weightLeft;
+            for (int i = 0; i < n; i++) {
+                if (!done[i]) {
+                    out[i] = entries.get(i).weight() * level;
+                }
             }
         }
     }

@@ -114,6 +114,19 @@ class SharedPipeAllocatorTest {
     }
 
     @Test
+    void hostThatReturnsGetsItsOriginalShareBack() {
+        List<PeerPipeState> healthy = List.of(
+                PeerPipeState.alive("a", 200, 5000, NOW), PeerPipeState.alive("b", 300, 5000, NOW));
+        PipeAllocation before = SharedPipeAllocator.compute(PIPE, NOW, healthy);
+        PipeAllocation failed = SharedPipeAllocator.compute(PIPE, NOW + 40, List.of(
+                healthy.get(0).withInterval(NOW + 40), healthy.get(1).withLiveness(Liveness.DEAD)));
+        assertEquals(1000, grant(failed, "a").creditBytes());
+        PipeAllocation back = SharedPipeAllocator.compute(PIPE, NOW + 41, List.of(
+                healthy.get(0).withInterval(NOW + 41), healthy.get(1).withInterval(NOW + 41)));
+        assertEquals(before.grants(), back.grants());
+    }
+
+    @Test
     void suspectHostIsStillCountedWhileFresh() {
         PipeAllocation a = SharedPipeAllocator.compute(PIPE, NOW, List.of(
                 PeerPipeState.alive("a", 0, 5000, NOW),
