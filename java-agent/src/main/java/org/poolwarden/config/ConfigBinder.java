@@ -178,7 +178,10 @@ final class ConfigBinder {
                 else frs.add(r);
             }
         }
-        if ((pl == null || pl.items().isEmpty()) && (fl == null || fl.items().isEmpty())) {
+        // Only when neither key is there at all: a malformed list has been reported already.
+        if ((pl == null || pl.items().isEmpty()) && (fl == null || fl.items().isEmpty())
+                && (pl != null || !m.fields().containsKey("processRules"))
+                && (fl != null || !m.fields().containsKey("flowRules"))) {
             error(m.location(), path, "an app needs at least one process rule or flow rule (it would match nothing)");
             ok = false;
         }

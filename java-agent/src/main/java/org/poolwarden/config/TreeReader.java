@@ -39,7 +39,7 @@ final class TreeReader {
                 errors.add(new ConfigError(new Location(file, 1, 1), "", "the file is empty"));
                 return null;
             }
-            ConfigNode root = r.value(p);
+            ConfigNode root = r.value(p, "");
             return root;
         } catch (JsonProcessingException e) {
             errors.add(new ConfigError(r.loc(e.getLocation()), "", "syntax error: " + e.getOriginalMessage()));
@@ -55,7 +55,7 @@ final class TreeReader {
         return new Location(file, Math.max(0, l.getLineNr()), Math.max(0, l.getColumnNr()));
     }
 
-    private ConfigNode value(JsonParser p) throws IOException {
+    private ConfigNode value(JsonParser p, String path) throws IOException {
         Location at = loc(p.currentTokenLocation());
         JsonToken t = p.currentToken();
         switch (t) {
@@ -65,9 +65,10 @@ final class TreeReader {
                     String name = p.currentName();
                     Location keyAt = loc(p.currentTokenLocation());
                     p.nextToken();
-                    ConfigNode v = value(p);
+                    String childPath = path.isEmpty() ? name : path + "." + name;
+                    ConfigNode v = value(p, childPath);
                     if (fields.containsKey(name)) {
-                        errors.add(new ConfigError(keyAt, name, "duplicate key (first at line "
+                        errors.add(new ConfigError(keyAt, childPath, "duplicate key (first at line "
                                 + fields.get(name).keyLocation().line() + ")"));
                     } else {
                         fields.put(name, new ConfigNode.Field(keyAt, v));
@@ -77,7 +78,7 @@ final class TreeReader {
             }
             case START_ARRAY: {
                 List<ConfigNode> items = new ArrayList<>();
-                while (p.nextToken() != JsonToken.END_ARRAY) items.add(value(p));
+                while (p.nextToken() != JsonToken.END_ARRAY) items.add(value(p, path + "[" + items.size() + "]"));
                 return new ConfigNode.ListNode(at, items);
             }
             case VALUE_STRING:

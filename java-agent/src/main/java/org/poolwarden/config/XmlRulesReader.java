@@ -68,12 +68,14 @@ final class XmlRulesReader {
             root = r.parse(text);
         } catch (XMLStreamException e) {
             javax.xml.stream.Location l = e.getLocation();
-            String msg = e.getMessage();
-            // StAX prefixes the message with its own position; ours is in front already.
-            int i = msg == null ? -1 : msg.indexOf("Message: ");
+            String msg = String.valueOf(e.getMessage());
+            // StAX parsers add their own position to the message; ours is in front already, and errors are one line.
+            int i = msg.indexOf("Message: ");
+            if (i >= 0) msg = msg.substring(i + 9);
+            msg = msg.replaceAll("(?s)\\s*at \\[row,col.*$", "").replaceAll("\\s+", " ").strip();
             errors.add(new ConfigError(l == null ? Location.ofFile(file)
                     : new Location(file, Math.max(0, l.getLineNumber()), Math.max(0, l.getColumnNumber())), "",
-                    "XML syntax error: " + (i >= 0 ? msg.substring(i + 9) : msg)));
+                    "XML syntax error: " + msg));
             return null;
         }
         if (root == null) {
