@@ -42,7 +42,11 @@ final class TreeReader {
             ConfigNode root = r.value(p, "");
             return root;
         } catch (JsonProcessingException e) {
-            errors.add(new ConfigError(r.loc(e.getLocation()), "", "syntax error: " + e.getOriginalMessage()));
+            errors.add(new ConfigError(r.loc(e.getLocation()), "", "syntax error: "
+                    + String.valueOf(e.getOriginalMessage())
+                    // SnakeYAML quotes the line with a caret under the column; the location says that already.
+                    .replaceAll("\\s*in 'reader', line \\d+, column \\d+:\\n.*\\n\\s*\\^", ";")
+                    .replaceAll("\\s+", " ").replaceAll(";\\s*$", "").strip()));
             return null;
         } catch (IOException e) {
             errors.add(new ConfigError(Location.ofFile(file), "", "cannot read: " + e.getMessage()));
