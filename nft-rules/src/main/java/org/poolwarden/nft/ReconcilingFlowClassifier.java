@@ -1,0 +1,104 @@
+package org.poolwarden.nft;
+
+import java.util.Map;
+
+/**
+ * The reconcile loop shared by the real and the fake classifier: render, read, diff, send. Subclasses only read
+ * and write the table.
+ */
+abstract class ReconcilingFlowClassifier implements FlowClassifier {
+    private final TableRenderer renderer;
+    private TableState lastApplied;
+    private DesiredState lastDesired;
+    /** The ruleset generation right after our last read or commit; -1 when unknown. */
+    private long lastGeneration = -1;
+    private long unchangedShortcuts;
+    private long reconciles;
+    private long batchesSent;
+    private long commandsSent;
+    private long drifts;
+    private long failures;
+
+    ReconcilingFlowClassifier(TableRenderer renderer) {
+        this.renderer = renderer;
+    }
+
+    /** The table as it is now (absent: {@link TableState#absent()}). */
+    abstract TableState read();
+
+    /** Sends one batch as one transaction; all or nothing. */
+    abstract void send(Batch batch);
+
+    /** Counter name → value for every named counter of the table. */
+    abstract Map<String, Traffic> readCounters();
+
+    /**
+     * The ruleset generation id: changes with every committed transaction in the namespace, ours or anyone's.
+     * Lets an apply of an unchanged desired state skip reading the table when nothing at all was committed.
+     */
+    abstract long generation();
+
+    /** Checks what only the real system can (e.g. that cgroups exist); throws {@link InvalidFlowConfigException}. */
+    void precheck(DesiredState desired) {
+    }
+
+    @Override
+    public synchronized Reconcile apply(DesiredState desired) {
+        reconciles++;
+        try {
+            boolean sameDesired = lastApplied != null && desired.equals(lastDesired);
+            TableState want = sameDesired ? lastApplied : renderer.render(desired);
+            precheck(desired);
+            long g0 = generation();
+            if (sameDesired && lastGeneration >= 0 && g0 == lastGeneration) {
+                // Nothing was committed anywhere since we last saw the table as we want it: no read, no batch.
+                unchangedShortcuts++;
+                return new Reconcile(0, false, false);
+            }
+            TableState have = read();
+            boolean adopted = lastApplied == null && have.present;
+            boolean drift = lastApplied != null && !TableDiff.between(have, lastApplied).isEmpty();
+            Batch batch = TableDiff.between(have, want);
+            long g = g0;
+            if (!batch.isEmpty()) {
+                send(batch);
+                batchesSent++;
+                commandsSent += batch.size();
+                long g1 = generation();
+                // Exactly one commit since g0 means only ours: the table is now exactly "want".
+                g = g1 == g0 + 1 ? g1 : -1;
+            }
+            if (drift) {
+                drifts++;
+            }
+            lastApplied = want;
+            lastDesired = desired;
+            lastGeneration = g;
+            return new Reconcile(batch.size(), drift, adopted);
+        } catch (RuntimeException e) {
+            failures++;
+            throw e;
+        }
+    }
+
+    @Override
+    public synchronized AppCounters counters() {
+        return AppCounters.fromCounters(readCounters());
+    }
+
+    @Override
+    public synchronized ClassifierStats stats() {
+        return new ClassifierStats(reconciles, batchesSent, commandsSent, drifts, failures, unchangedShortcuts);
+    }
+
+    @Override
+    public synchronized void removeAll() {
+        Batch b = TableDiff.between(read(), TableState.absent());
+        if (!b.isEmpty()) {
+            send(b);
+        }
+        lastApplied = null;
+        lastDesired = null;
+        lastGeneration = -1;
+    }
+}
