@@ -268,4 +268,45 @@ class AnsibleRoleKernelTest {
         }
         assertEquals(eventsBefore, events());
     }
+
+    @Test
+    @Order(7)
+    void jarInstallIntoAPrefixWorksAndIsIdempotentToo() throws Exception {
+        // install: jar puts the jar and a wrapper where it is told: here a prefix, beside the package of the runs above.
+        Path jar = Commands.ROOT.resolve("java-agent/target/poolwarden.jar");
+        Path prefix = work.resolve("jar");
+        Path bin = prefix.resolve("bin/poolwarden");
+        Path jarEvents = prefix.resolve("agent.events");
+        Files.createDirectories(prefix.resolve("bin"));
+        Map<String, Object> overrides = new LinkedHashMap<>();
+        overrides.put("poolwarden_install", "jar");
+        overrides.put("poolwarden_jar_src", jar.toString());
+        overrides.put("poolwarden_share_dir", prefix.resolve("share").toString());
+        overrides.put("poolwarden_bin", bin.toString());
+        overrides.put("poolwarden_manage_os_packages", false);
+        overrides.put("poolwarden_config_dir", prefix.resolve("etc").toString());
+        overrides.put("poolwarden_pid_file", prefix.resolve("agent.pid").toString());
+        overrides.put("poolwarden_agent_command", List.of(work.resolve("agent-stand-in").toString(),
+                jarEvents.toString()));
+        try {
+            Run first = play(overrides);
+            assertEquals(0, first.result().exitCode(), first.result().describe());
+            assertTrue(Files.isRegularFile(prefix.resolve("share/poolwarden.jar")));
+            assertTrue(Files.isExecutable(prefix.resolve("share/poolwarden-ready")));
+            Commands.Result version = Commands.run(List.of(bin.toString(), "--version"));
+            assertEquals(0, version.exitCode(), version.describe());
+            assertTrue(version.stdout().startsWith("poolwarden "), version.stdout());
+            // The role validated with the wrapper it had just written.
+            assertTrue(first.result().stdout().contains("TASK [poolwarden : Write poolwarden.yaml]"));
+            Commands.Result valid = Commands.run(List.of(bin.toString(), "validate", prefix.resolve("etc").toString()));
+            assertEquals(0, valid.exitCode(), valid.describe());
+            assertEquals(1, Files.readAllLines(jarEvents).size());
+
+            Run second = play(overrides);
+            assertEquals(0, second.changed(), "idempotent:\n" + second.result().stdout());
+        } finally {
+            Commands.run(List.of("start-stop-daemon", "--stop", "--oknodo", "--retry", "5", "--pidfile",
+                    prefix.resolve("agent.pid").toString()));
+        }
+    }
 }
