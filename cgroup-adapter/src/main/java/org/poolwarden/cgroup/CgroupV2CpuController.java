@@ -124,7 +124,7 @@ public final class CgroupV2CpuController extends AbstractCpuController {
     }
 
     @Override
-    protected void writeQuota(String group, CfsQuota quota) {
+    protected void writeQuota(String group, CfsQuota have, CfsQuota quota) {
         fs.write(root.resolve(group).resolve("cpu.max"), quota.toCpuMax()); // quota and period in one write
     }
 
@@ -136,6 +136,17 @@ public final class CgroupV2CpuController extends AbstractCpuController {
     @Override
     protected boolean movePid(String group, int pid) {
         return writePid(root.resolve(group).resolve("cgroup.procs"), pid);
+    }
+
+    @Override
+    protected Set<Integer> movePids(String group, java.util.Collection<Integer> pids) {
+        return toInts(fs.writeEach(root.resolve(group).resolve("cgroup.procs"), pids.stream().map(String::valueOf).toList()));
+    }
+
+    static Set<Integer> toInts(List<String> values) {
+        Set<Integer> out = new java.util.HashSet<>();
+        values.forEach(v -> out.add(Integer.parseInt(v)));
+        return out;
     }
 
     private boolean writePid(Path procs, int pid) {

@@ -118,10 +118,9 @@ public final class HybridV1CpuController extends AbstractCpuController {
     }
 
     @Override
-    protected void writeQuota(String group, CfsQuota quota) {
+    protected void writeQuota(String group, CfsQuota have, CfsQuota quota) {
         Path d = cpuRoot.resolve(group);
-        long oldPeriod = fs.readLong(d.resolve("cpu.cfs_period_us"));
-        if (oldPeriod != quota.periodMicros()) {
+        if (have.periodMicros() != quota.periodMicros()) {
             // lift the quota first so that no intermediate quota/period pair can be refused
             fs.write(d.resolve("cpu.cfs_quota_us"), "-1");
             fs.write(d.resolve("cpu.cfs_period_us"), Long.toString(quota.periodMicros()));
@@ -147,6 +146,20 @@ public final class HybridV1CpuController extends AbstractCpuController {
             }
         }
         return true;
+    }
+
+    @Override
+    protected Set<Integer> movePids(String group, java.util.Collection<Integer> pids) {
+        List<String> values = pids.stream().map(String::valueOf).toList();
+        Set<Integer> gone = new HashSet<>();
+        for (Path d : dirs(group)) {
+            List<String> refused = fs.writeEach(d.resolve("cgroup.procs"), values);
+            gone.addAll(CgroupV2CpuController.toInts(refused));
+            if (!refused.isEmpty()) {
+                values = values.stream().filter(v -> !refused.contains(v)).toList();
+            }
+        }
+        return gone;
     }
 
     /**

@@ -1,0 +1,156 @@
+package org.poolwarden.cgroup;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.TreeSet;
+
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.poolwarden.testing.KernelRequirement;
+import org.poolwarden.testing.KernelTest;
+
+/**
+ * Reconcile at scale on the real v1 hierarchies: 500 app groups holding 5,000 real processes ({@code sleep}, one per
+ * process, spawned by one shell), from scratch; then no-change reconciles; then 50 weight changes. Counts are the
+ * controller's own (every open+read/write+close of a cgroup or /proc file is one read or write; mkdir/rmdir counted
+ * apart). Writes JSON to target/bench/cgroup.json.
+ */
+@Tag("bench")
+@KernelTest(needs = {"sh", "sleep"})
+class CgroupReconcileBench {
+    static final int GROUPS = 500;
+    static final int PROCESSES = 5_000;
+    static final int QUIET_RUNS = 5;
+
+    @Test
+    void reconcile500GroupsWith5000Processes() throws Exception {
+        CgroupLayout layout = CgroupLayout.detect();
+        KernelRequirement.require("HybridV1CpuController".equals(layout.cpuControllerName()) ? null
+                : "needs the v1 cpu and cpuacct hierarchies");
+        CgroupTestRoots.sweep(layout.v1("cpu"), layout.v1("cpuacct"));
+        String rootName = CgroupTestRoots.newName();
+        HybridV1CpuController c = new HybridV1CpuController(layout.v1("cpu"), layout.v1("cpuacct"), rootName,
+                WeightMapping.LINEAR);
+        long s0 = System.nanoTime();
+        Process shell = new ProcessBuilder("sh", "-c",
+                "i=0; while [ $i -lt " + PROCESSES + " ]; do sleep 3600 & i=$((i+1)); done; echo spawned; wait")
+                .redirectErrorStream(true).start();
+        List<Integer> pids = new ArrayList<>();
+        try {
+            String line = new BufferedReader(new InputStreamReader(shell.getInputStream())).readLine();
+            assertEquals("spawned", line);
+            String kids = Files.readString(Path.of("/proc/" + shell.pid() + "/task/" + shell.pid() + "/children"));
+            Arrays.stream(kids.strip().split("\\s+")).map(Integer::parseInt).forEach(pids::add);
+            assertEquals(PROCESSES, pids.size());
+            double spawnSeconds = (System.nanoTime() - s0) / 1e9;
+
+            List<CpuController.Desired> want = desired(pids, 0);
+            Phase cold = Phase.run(() -> c.reconcile(want));
+            assertEquals(GROUPS, cold.result.created());
+            assertEquals(PROCESSES, cold.result.moved());
+            Phase removeAll = Phase.run(() -> c.reconcile(List.of()));
+            assertEquals(GROUPS, removeAll.result.removed());
+            Phase warm = Phase.run(() -> c.reconcile(want));
+            assertEquals(GROUPS, warm.result.created());
+            assertEquals(PROCESSES, warm.result.moved());
+
+            List<Phase> quiet = new ArrayList<>();
+            for (int i = 0; i < QUIET_RUNS; i++) {
+                Phase q = Phase.run(() -> c.reconcile(want));
+                assertEquals(0, q.result.writes(), "a no-change reconcile writes nothing");
+                quiet.add(q);
+            }
+            quiet.sort(java.util.Comparator.comparingDouble(q -> q.wall));
+            Phase medianQuiet = quiet.get(QUIET_RUNS / 2);
+
+            List<CpuController.Desired> changed = desired(pids, 50);
+            Phase change = Phase.run(() -> c.reconcile(changed));
+            assertEquals(50, change.result.updated());
+            assertEquals(0, change.result.drifted());
+
+            // every group holds its ten processes in both hierarchies
+            assertEquals(PROCESSES, c.list().values().stream().mapToInt(g -> g.pids().size()).sum());
+
+            shell.destroyForcibly();
+            for (int pid : pids) {
+                ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+            }
+            long t = System.nanoTime();
+            c.removeRoot();
+            double cleanupSeconds = (System.nanoTime() - t) / 1e9;
+            String load = Files.readString(Path.of("/proc/loadavg")).strip();
+
+            String json = String.format(Locale.ROOT, """
+                    {
+                      "benchmark": "cgroup reconcile",
+                      "controller": "%s",
+                      "host": {"cpus": %d, "kernel": "%s", "layout": "%s", "loadavg_after": "%s", "note": "shared 2-core machine with other builds running; cpu_seconds is this thread's user+sys time and is less sensitive to that load than wall time"},
+                      "setup": {"groups": %d, "processes": %d, "process_kind": "sleep 3600, one process each, forked by one sh", "spawn_seconds": %.3f},
+                      "full_reconcile_cold_jvm": %s,
+                      "remove_all_groups_with_processes": %s,
+                      "full_reconcile_warm_jvm": %s,
+                      "no_change_reconcile_median_of_%d": %s,
+                      "weight_changes_50": %s,
+                      "cleanup_after_kill_seconds": %.4f,
+                      "counting": "controller counters: a read is one file read (open+read+close) or one stat/listing; a write is one write(2) (cgroup.procs: several per open descriptor) or a mkdir/rmdir",
+                      "targets": {"no_change_writes": 0, "full_reconcile_seconds_below": 1.0}
+                    }
+                    """, c.name(), Runtime.getRuntime().availableProcessors(), System.getProperty("os.version"),
+                    layout.mode(), load, GROUPS, PROCESSES, spawnSeconds, cold.json(), removeAll.json(), warm.json(),
+                    QUIET_RUNS, medianQuiet.json(), change.json(), cleanupSeconds);
+            Path out = Path.of("target", "bench", "cgroup.json");
+            Files.createDirectories(out.getParent());
+            Files.writeString(out, json);
+            System.out.println(json);
+            // wall time on this shared machine is reported, not asserted (see the JSON); the write count is exact
+        } finally {
+            shell.destroyForcibly();
+            for (int pid : pids) {
+                ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+            }
+            CgroupTestRoots.removeTree(layout.v1("cpu").resolve(rootName), layout.v1("cpu"));
+            CgroupTestRoots.removeTree(layout.v1("cpuacct").resolve(rootName), layout.v1("cpuacct"));
+        }
+    }
+
+    /** One timed reconcile: wall time and this thread's CPU time (user + system). */
+    private record Phase(ReconcileResult result, double wall, double cpu) {
+        static Phase run(java.util.function.Supplier<ReconcileResult> body) {
+            java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+            long c0 = mx.getCurrentThreadCpuTime();
+            long t0 = System.nanoTime();
+            ReconcileResult r = body.get();
+            return new Phase(r, (System.nanoTime() - t0) / 1e9, (mx.getCurrentThreadCpuTime() - c0) / 1e9);
+        }
+
+        String json() {
+            return String.format(Locale.ROOT, "{\"wall_seconds\": %.4f, \"cpu_seconds\": %.4f, \"writes\": %d, \"reads\": %d,"
+                    + " \"created\": %d, \"updated\": %d, \"removed\": %d, \"moved\": %d}", wall, cpu, result.writes(),
+                    result.reads(), result.created(), result.updated(), result.removed(), result.moved());
+        }
+    }
+
+    /** 500 groups, 10 pids each; every fifth capped; the first {@code changed} groups get another weight. */
+    private static List<CpuController.Desired> desired(List<Integer> pids, int changed) {
+        List<CpuController.Desired> out = new ArrayList<>();
+        for (int g = 0; g < GROUPS; g++) {
+            long weight = 1 + (g * 37L) % 1000;
+            if (g < changed) {
+                weight = weight + 1000;
+            }
+            AppGroup app = new AppGroup(String.format("app-%03d", g), weight, g % 5 == 0 ? CpuCap.ofCpus(0.5) : null);
+            Set<Integer> mine = new TreeSet<>(pids.subList(g * 10, g * 10 + 10));
+            out.add(new CpuController.Desired(app, mine));
+        }
+        return out;
+    }
+}
