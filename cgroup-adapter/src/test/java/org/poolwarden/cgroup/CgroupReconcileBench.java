@@ -71,6 +71,7 @@ class CgroupReconcileBench {
             }
             quiet.sort(java.util.Comparator.comparingDouble(q -> q.wall));
             Phase medianQuiet = quiet.get(QUIET_RUNS / 2);
+            String straced = strace(() -> c.reconcile(want));
 
             List<CpuController.Desired> changed = desired(pids, 50);
             Phase change = Phase.run(() -> c.reconcile(changed));
@@ -99,6 +100,7 @@ class CgroupReconcileBench {
                       "remove_all_groups_with_processes": %s,
                       "full_reconcile_warm_jvm": %s,
                       "no_change_reconcile_median_of_%d": %s,
+                      "no_change_reconcile_under_strace": %s,
                       "weight_changes_50": %s,
                       "cleanup_after_kill_seconds": %.4f,
                       "counting": "controller counters: a read is one file read (open+read+close) or one stat/listing; a write is one write(2) (cgroup.procs: several per open descriptor) or a mkdir/rmdir",
@@ -106,7 +108,7 @@ class CgroupReconcileBench {
                     }
                     """, c.name(), Runtime.getRuntime().availableProcessors(), System.getProperty("os.version"),
                     layout.mode(), load, GROUPS, PROCESSES, spawnSeconds, cold.json(), removeAll.json(), warm.json(),
-                    QUIET_RUNS, medianQuiet.json(), change.json(), cleanupSeconds);
+                    QUIET_RUNS, medianQuiet.json(), straced, change.json(), cleanupSeconds);
             Path out = Path.of("target", "bench", "cgroup.json");
             Files.createDirectories(out.getParent());
             Files.writeString(out, json);
@@ -120,6 +122,58 @@ class CgroupReconcileBench {
             CgroupTestRoots.removeTree(layout.v1("cpu").resolve(rootName), layout.v1("cpu"));
             CgroupTestRoots.removeTree(layout.v1("cpuacct").resolve(rootName), layout.v1("cpuacct"));
         }
+    }
+
+    /**
+     * Independent of our counters: strace the whole JVM (-f) around one reconcile and count the syscalls of this
+     * thread, and any opens for writing, mkdirs and rmdirs under /sys/fs/cgroup by any thread. JSON, or a note when
+     * strace is not installed.
+     */
+    private static String strace(java.util.function.Supplier<ReconcileResult> body) throws Exception {
+        if (!Files.isExecutable(Path.of("/usr/bin/strace"))) {
+            return "{\"note\": \"strace not installed\"}";
+        }
+        String tid = Files.readSymbolicLink(Path.of("/proc/thread-self")).getFileName().toString();
+        Path log = Path.of("target", "bench", "strace-no-change.txt").toAbsolutePath();
+        Files.createDirectories(log.getParent());
+        Process st = new ProcessBuilder("strace", "-f", "-qq", "-o", log.toString(), "-p",
+                Long.toString(ProcessHandle.current().pid())).redirectErrorStream(true).start();
+        Thread.sleep(2000); // attaching to every JVM thread
+        ReconcileResult r = body.get();
+        Thread.sleep(200);
+        st.destroy();
+        st.waitFor();
+        java.util.Map<String, Integer> mine = new java.util.TreeMap<>();
+        int cgroupWriteOpens = 0;
+        int cgroupDirChanges = 0;
+        java.util.regex.Pattern call = java.util.regex.Pattern.compile("^(\\d+)\\s+([a-z_0-9]+)\\((.*)");
+        for (String line : Files.readAllLines(log)) {
+            java.util.regex.Matcher m = call.matcher(line);
+            if (!m.find()) {
+                continue;
+            }
+            String name = m.group(2);
+            String rest = m.group(3);
+            if (m.group(1).equals(tid)) {
+                mine.merge(name, 1, Integer::sum);
+            }
+            if (rest.contains("\"/sys/fs/cgroup")) {
+                if ((name.equals("openat") || name.equals("open")) && (rest.contains("O_WRONLY") || rest.contains("O_RDWR"))) {
+                    cgroupWriteOpens++;
+                }
+                if (name.startsWith("mkdir") || name.equals("rmdir") || name.startsWith("unlink")) {
+                    cgroupDirChanges++;
+                }
+            }
+        }
+        int total = mine.values().stream().mapToInt(Integer::intValue).sum();
+        assertEquals(0, cgroupWriteOpens, "no cgroup file opened for writing during a no-change reconcile");
+        assertEquals(0, cgroupDirChanges, "no cgroup made or removed during a no-change reconcile");
+        StringBuilder calls = new StringBuilder();
+        mine.forEach((k, v) -> calls.append(calls.length() == 0 ? "" : ", ").append('"').append(k).append("\": ").append(v));
+        return String.format(Locale.ROOT, "{\"counted_writes\": %d, \"counted_reads\": %d, \"syscalls_of_reconciling_thread\": %d,"
+                + " \"by_name\": {%s}, \"cgroup_opens_for_writing_any_thread\": %d, \"cgroup_mkdir_rmdir_any_thread\": %d}",
+                r.writes(), r.reads(), total, calls, cgroupWriteOpens, cgroupDirChanges);
     }
 
     /** One timed reconcile: wall time and this thread's CPU time (user + system). */
