@@ -45,7 +45,7 @@ public abstract class AbstractCpuController implements CpuController {
     /** Makes the group (empty, kernel defaults). */
     protected abstract void create(String group);
 
-    /** Removes an empty group; absent is fine. */
+    /** Removes an empty group, or whatever part of it exists; absent is fine and writes nothing. */
     protected abstract void destroy(String group);
 
     protected abstract Knobs readKnobs(String group);
@@ -121,8 +121,8 @@ public abstract class AbstractCpuController implements CpuController {
         String name = group.name();
         Knobs want = new Knobs(rawWeight(group.weight()), CfsQuota.of(group.cap()));
         if (!exists(name)) {
-            create(name);
             try {
+                create(name);
                 Knobs fresh = readKnobs(name);
                 applyDiff(name, fresh, want);
             } catch (RuntimeException e) {
@@ -226,6 +226,7 @@ public abstract class AbstractCpuController implements CpuController {
 
     private void remove(String group) {
         if (!exists(group)) {
+            destroy(group); // a half-made group (present in only one v1 hierarchy) goes too
             confirmed.remove(group);
             return;
         }

@@ -104,7 +104,9 @@ public final class CgroupV2CpuController extends AbstractCpuController {
 
     @Override
     protected void destroy(String group) {
-        fs.rmdir(root.resolve(group));
+        if (fs.isDirectory(root.resolve(group))) {
+            fs.rmdir(root.resolve(group));
+        }
     }
 
     @Override
@@ -149,22 +151,9 @@ public final class CgroupV2CpuController extends AbstractCpuController {
         return out;
     }
 
+    /** One pid, through the same path as many; false when the process is gone (ESRCH). */
     private boolean writePid(Path procs, int pid) {
-        for (int attempt = 1;; attempt++) {
-            try {
-                fs.write(procs, Integer.toString(pid));
-                return true;
-            } catch (KernelException e) {
-                if (e.is(Errno.ESRCH)) {
-                    return false;
-                }
-                if (e.is(Errno.EINVAL) && attempt < 5) {
-                    CgroupFs.REAL_SLEEP.sleep(30); // TASK_NEW, as runc retries
-                    continue;
-                }
-                throw e;
-            }
-        }
+        return fs.writeEach(procs, List.of(Integer.toString(pid))).isEmpty();
     }
 
     /** In a domain cgroup every thread of a process is in the process's cgroup: nothing to fix. */
@@ -187,11 +176,7 @@ public final class CgroupV2CpuController extends AbstractCpuController {
     protected void evacuate(String group, Set<Integer> pids) {
         Path procs = evacuation.resolve("cgroup.procs");
         for (int round = 0; round < 4 && !pids.isEmpty(); round++) {
-            for (int pid : pids) {
-                if (!writePid(procs, pid)) {
-                    counters.vanished.incrementAndGet();
-                }
-            }
+            counters.vanished.addAndGet(fs.writeEach(procs, pids.stream().map(String::valueOf).toList()).size());
             pids = readPids(group); // children forked meanwhile
         }
     }

@@ -99,7 +99,9 @@ public final class HybridV1CpuController extends AbstractCpuController {
     @Override
     protected void destroy(String group) {
         for (Path d : dirs(group)) {
-            fs.rmdir(d);
+            if (fs.isDirectory(d)) {
+                fs.rmdir(d);
+            }
         }
     }
 
@@ -162,26 +164,9 @@ public final class HybridV1CpuController extends AbstractCpuController {
         return gone;
     }
 
-    /**
-     * Writes a pid; false when the process is gone (ESRCH). EINVAL can mean the task is still being created
-     * (TASK_NEW): retried a few times, as runc does.
-     */
+    /** One pid, through the same path as many; false when the process is gone (ESRCH). */
     private boolean writePid(Path procs, int pid) {
-        for (int attempt = 1;; attempt++) {
-            try {
-                fs.write(procs, Integer.toString(pid));
-                return true;
-            } catch (KernelException e) {
-                if (e.is(Errno.ESRCH)) {
-                    return false;
-                }
-                if (e.is(Errno.EINVAL) && attempt < 5) {
-                    CgroupFs.REAL_SLEEP.sleep(30);
-                    continue;
-                }
-                throw e;
-            }
-        }
+        return fs.writeEach(procs, List.of(Integer.toString(pid))).isEmpty();
     }
 
     /**
@@ -225,24 +210,16 @@ public final class HybridV1CpuController extends AbstractCpuController {
 
     @Override
     protected void evacuate(String group, Set<Integer> pids) {
-        for (Path target : separate ? List.of(cpuEvacuation, acctEvacuation) : List.of(cpuEvacuation)) {
-            Path procs = target.resolve("cgroup.procs");
-            for (int pid : pids) {
-                if (!writePid(procs, pid)) {
-                    counters.vanished.incrementAndGet();
-                }
+        // a process forked meanwhile inherited the group: later rounds move it too, so rmdir does not stay EBUSY
+        for (int round = 0; round < 4 && !pids.isEmpty(); round++) {
+            List<String> values = pids.stream().map(String::valueOf).toList();
+            for (Path target : separate ? List.of(cpuEvacuation, acctEvacuation) : List.of(cpuEvacuation)) {
+                counters.vanished.addAndGet(fs.writeEach(target.resolve("cgroup.procs"), values).size());
             }
-        }
-        // a process forked meanwhile inherited the group: move it too, so rmdir does not see EBUSY for long
-        for (int round = 0; round < 3; round++) {
-            Set<Integer> left = new HashSet<>();
+            pids = new HashSet<>();
             for (Path d : dirs(group)) {
-                left.addAll(fs.readIds(d.resolve("cgroup.procs")));
+                pids.addAll(fs.readIds(d.resolve("cgroup.procs")));
             }
-            if (left.isEmpty()) {
-                return;
-            }
-            evacuate(group, left);
         }
     }
 
