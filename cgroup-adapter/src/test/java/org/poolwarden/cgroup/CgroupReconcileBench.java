@@ -94,7 +94,7 @@ class CgroupReconcileBench {
                     {
                       "benchmark": "cgroup reconcile",
                       "controller": "%s",
-                      "host": {"cpus": %d, "kernel": "%s", "layout": "%s", "loadavg_after": "%s", "note": "shared 2-core machine with other builds running; cpu_seconds is this thread's user+sys time and is less sensitive to that load than wall time"},
+                      "host": {"cpus": %d, "kernel": "%s", "layout": "%s", "loadavg_after": "%s", "note": "shared 2-core machine with other builds running; per phase, from /proc/thread-self/schedstat: cpu_seconds on a CPU, runqueue_wait_seconds runnable but waiting for a CPU (other builds), blocked_seconds the rest (sleeping in the kernel)"},
                       "setup": {"groups": %d, "processes": %d, "process_kind": "sleep 3600, one process each, forked by one sh", "spawn_seconds": %.3f},
                       "full_reconcile_cold_jvm": %s,
                       "remove_all_groups_with_processes": %s,
@@ -177,19 +177,31 @@ class CgroupReconcileBench {
     }
 
     /** One timed reconcile: wall time and this thread's CPU time (user + system). */
-    private record Phase(ReconcileResult result, double wall, double cpu) {
+    private record Phase(ReconcileResult result, double wall, double cpu, double runQueueWait) {
         static Phase run(java.util.function.Supplier<ReconcileResult> body) {
-            java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
-            long c0 = mx.getCurrentThreadCpuTime();
+            long[] s0 = schedstat();
             long t0 = System.nanoTime();
             ReconcileResult r = body.get();
-            return new Phase(r, (System.nanoTime() - t0) / 1e9, (mx.getCurrentThreadCpuTime() - c0) / 1e9);
+            double wall = (System.nanoTime() - t0) / 1e9;
+            long[] s1 = schedstat();
+            return new Phase(r, wall, (s1[0] - s0[0]) / 1e9, (s1[1] - s0[1]) / 1e9);
+        }
+
+        /** This thread's time on a CPU and time runnable but waiting for one (ns), from the scheduler. */
+        static long[] schedstat() {
+            try {
+                String[] f = Files.readString(Path.of("/proc/thread-self/schedstat")).strip().split("\\s+");
+                return new long[] {Long.parseLong(f[0]), Long.parseLong(f[1])};
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
         }
 
         String json() {
-            return String.format(Locale.ROOT, "{\"wall_seconds\": %.4f, \"cpu_seconds\": %.4f, \"writes\": %d, \"reads\": %d,"
-                    + " \"created\": %d, \"updated\": %d, \"removed\": %d, \"moved\": %d}", wall, cpu, result.writes(),
-                    result.reads(), result.created(), result.updated(), result.removed(), result.moved());
+            return String.format(Locale.ROOT, "{\"wall_seconds\": %.4f, \"cpu_seconds\": %.4f, \"runqueue_wait_seconds\": %.4f,"
+                    + " \"blocked_seconds\": %.4f, \"writes\": %d, \"reads\": %d, \"created\": %d, \"updated\": %d,"
+                    + " \"removed\": %d, \"moved\": %d}", wall, cpu, runQueueWait, Math.max(0, wall - cpu - runQueueWait),
+                    result.writes(), result.reads(), result.created(), result.updated(), result.removed(), result.moved());
         }
     }
 
