@@ -159,6 +159,29 @@ class BandwidthKernelTest {
     }
 
     @Test
+    void aNewFlowExceedsItsClassRateInItsFirstSecondByAtMostTenPercentPlusTheBurst() throws Exception {
+        try (Lab lab = Lab.create()) {
+            Lab.Host a = lab.host("a");
+            Lab.Host b = lab.host("b");
+            Lab.Link l = lab.link(a, "10.77.0.1/24", b, "10.77.0.2/24");
+            Iperf.server(b, 5201);
+            try (RtnetlinkBandwidthController c = RtnetlinkBandwidthController.open(a.netns())) {
+                c.apply(BandwidthSpec.egressOnly(l.ifA(), 1000 * MBIT, pipe40(10 * MBIT, 10 * MBIT, 10 * MBIT, 40 * MBIT)));
+                Thread.sleep(300);
+                Iperf.Report ra = Iperf.await(Iperf.client(a, "10.77.0.2", 5201, 2, 0), 30);
+                assertEquals(0, ra.exitCode(), ra.raw());
+                double firstSecond = ra.meanBetween(0.0, 1.0);
+                // cburst = rate/HZ + mtu = 1601 bytes at 10 Mbit (HZ 1e9 from /proc/net/psched)
+                double limit = 10 * MBIT * 1.10 + 1601 * 8;
+                System.out.printf("new flow in a 10 Mbit class: %.2f Mbit/s received in its first second (limit %.2f)%n",
+                        firstSecond / 1e6, limit / 1e6);
+                assertTrue(firstSecond <= limit, String.format("%.2f Mbit/s in the first second", firstSecond / 1e6));
+                assertTrue(firstSecond >= 10 * MBIT * Iperf.TCP_GOODPUT_RATIO * 0.8, "and it did get its rate");
+            }
+        }
+    }
+
+    @Test
     void aPingNextToASaturatingNeighbourIsBarelyDelayed() throws Exception {
         try (Lab lab = Lab.create()) {
             Lab.Host a = lab.host("a");
