@@ -104,6 +104,10 @@ class RtnetlinkBandwidthControllerKernelTest extends BandwidthControllerContract
     @Test
     void theKernelHasTheQuantaAndLeafQueuesWeAskedFor() throws Exception {
         controller.apply(spec(29 * MBIT, 40 * MBIT));
+        // the kernel answers "quantum of class 5057xxxx is big" (an extended-ack warning) when a quantum is left to
+        // rate/r2q; ours are explicit, so no request came back with a warning
+        var ch = ((RtnetlinkBandwidthController) controller).channel();
+        assertEquals(0, ch.warnings(), "kernel warning: " + ch.lastWarning());
         String classes = tc("-d", "class", "show", "dev", "pipe0");
         // 29 Mbit/10 = 362500 would make the kernel warn "quantum is big": we set 200000
         assertTrue(classes.contains("class htb 5057:10 parent 5057:1 leaf 8010: prio 0 quantum 200000 rate 29Mbit"), classes);
