@@ -122,6 +122,20 @@ class RtnetlinkBandwidthControllerKernelTest extends BandwidthControllerContract
     }
 
     @Test
+    void aRestartedControllerTakesOverTheTreeWithoutSendingAnything() throws Exception {
+        BandwidthSpec both = new BandwidthSpec(device(), LINK, tree(29 * MBIT, 40 * MBIT), tree(15 * MBIT, 20 * MBIT), false);
+        controller.apply(both);
+        String before = snapshot();
+        try (BandwidthController restarted = RtnetlinkBandwidthController.open(Netns.named(ns))) {
+            ApplyReport r = restarted.apply(both);
+            assertTrue(r.unchanged(), r.changes().toString());
+            assertEquals(0, r.driftCorrected());
+            assertEquals(4, restarted.stats(device()).egress().size());
+        }
+        assertEquals(before, snapshot());
+    }
+
+    @Test
     void ingressIsRedirectedToOurIfb() throws Exception {
         controller.apply(new BandwidthSpec(device(), LINK, null, tree(15 * MBIT, 20 * MBIT), false));
         String filters = tc("filter", "show", "dev", "pipe0", "ingress");
