@@ -109,10 +109,11 @@ class RtnetlinkBandwidthControllerKernelTest extends BandwidthControllerContract
         var ch = ((RtnetlinkBandwidthController) controller).channel();
         assertEquals(0, ch.warnings(), "kernel warning: " + ch.lastWarning());
         String classes = tc("-d", "class", "show", "dev", "pipe0");
-        // 29 Mbit/10 = 362500 would make the kernel warn "quantum is big": we set 200000
-        assertTrue(classes.contains("class htb 5057:10 parent 5057:1 leaf 8010: prio 0 quantum 200000 rate 29Mbit"), classes);
-        // 1 Mbit/10 = 12500 is within bounds and kept
-        assertTrue(classes.contains("quantum 12500 rate 1Mbit"), classes);
+        // 29 Mbit/10 = 362500 would make the kernel warn "quantum is big": the tree's r2q is 25 instead (its 40 Mbit
+        // share / 200000), so every leaf's quantum stays in proportion to its rate: 3625000/25, 1250000/25, 125000/25
+        assertTrue(classes.contains("class htb 5057:10 parent 5057:1 leaf 8010: prio 0 quantum 145000 rate 29Mbit"), classes);
+        assertTrue(classes.contains("quantum 50000 rate 10Mbit"), classes);
+        assertTrue(classes.contains("quantum 5000 rate 1Mbit"), classes);
         String qdiscs = tc("qdisc", "show", "dev", "pipe0");
         assertTrue(qdiscs.contains("qdisc htb 5057: root"), qdiscs);
         assertTrue(qdiscs.contains("qdisc pfifo 8010: parent 5057:10 limit 32p"), qdiscs);
