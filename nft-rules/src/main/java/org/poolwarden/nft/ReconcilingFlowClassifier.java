@@ -1,15 +1,17 @@
 package org.poolwarden.nft;
 
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * The reconcile loop shared by the real and the fake classifier: render, read, diff, send. Subclasses only read
  * and write the table.
  */
 abstract class ReconcilingFlowClassifier implements FlowClassifier {
-    private final TableRenderer renderer;
+    private TableRenderer renderer;
     private TableState lastApplied;
     private DesiredState lastDesired;
+    private Object lastEnvironment;
     /** The ruleset generation right after our last read or commit; -1 when unknown. */
     private long lastGeneration = -1;
     private long unchangedShortcuts;
@@ -21,6 +23,15 @@ abstract class ReconcilingFlowClassifier implements FlowClassifier {
 
     ReconcilingFlowClassifier(TableRenderer renderer) {
         this.renderer = renderer;
+    }
+
+    /** For subclasses whose renderer needs {@code this}; call from the constructor only. */
+    void renderer(TableRenderer r) {
+        this.renderer = r;
+    }
+
+    TableRenderer renderer() {
+        return renderer;
     }
 
     /** The table as it is now (absent: {@link TableState#absent()}). */
@@ -38,6 +49,14 @@ abstract class ReconcilingFlowClassifier implements FlowClassifier {
      */
     abstract long generation();
 
+    /**
+     * What else, outside the desired state, the rendered table depends on (the cgroups' ids); an unchanged desired
+     * state with a changed environment is rendered and compared again.
+     */
+    Object environment(DesiredState desired) {
+        return null;
+    }
+
     /** Checks what only the real system can (e.g. that cgroups exist); throws {@link InvalidFlowConfigException}. */
     void precheck(DesiredState desired) {
     }
@@ -46,9 +65,10 @@ abstract class ReconcilingFlowClassifier implements FlowClassifier {
     public synchronized Reconcile apply(DesiredState desired) {
         reconciles++;
         try {
-            boolean sameDesired = lastApplied != null && desired.equals(lastDesired);
-            TableState want = sameDesired ? lastApplied : renderer.render(desired);
             precheck(desired);
+            Object env = environment(desired);
+            boolean sameDesired = lastApplied != null && desired.equals(lastDesired) && Objects.equals(env, lastEnvironment);
+            TableState want = sameDesired ? lastApplied : renderer().render(desired);
             long g0 = generation();
             if (sameDesired && lastGeneration >= 0 && g0 == lastGeneration) {
                 // Nothing was committed anywhere since we last saw the table as we want it: no read, no batch.
@@ -73,6 +93,7 @@ abstract class ReconcilingFlowClassifier implements FlowClassifier {
             }
             lastApplied = want;
             lastDesired = desired;
+            lastEnvironment = env;
             lastGeneration = g;
             return new Reconcile(batch.size(), drift, adopted);
         } catch (RuntimeException e) {

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.ToLongFunction;
 
 /**
  * Turns a {@link DesiredState} into the contents of table {@code inet poolwarden} (pure, no I/O).
@@ -45,10 +46,21 @@ public final class TableRenderer {
     public static final String HYBRID_CGROUP2_PREFIX = "unified";
 
     private final String cgroupPrefix;
+    private final ToLongFunction<String> cgroupIds;
 
     /** @param cgroupPrefix the cgroup2 mount relative to /sys/fs/cgroup: "unified" on hybrid hosts, "" on pure v2 */
     public TableRenderer(String cgroupPrefix) {
+        this(cgroupPrefix, path -> 0);
+    }
+
+    /**
+     * @param cgroupIds the id (inode) of a cgroup path: nftables resolves the path to this id when the rule is
+     *                  loaded, so a group removed and created again needs its rule loaded again; the id goes into
+     *                  the rule's identity for that
+     */
+    public TableRenderer(String cgroupPrefix, ToLongFunction<String> cgroupIds) {
         this.cgroupPrefix = cgroupPrefix == null ? "" : cgroupPrefix;
+        this.cgroupIds = cgroupIds;
     }
 
     /** A key shape: which fields a rule matches and whether any of them is a prefix or range. */
@@ -183,8 +195,9 @@ public final class TableRenderer {
         for (App a : apps.values()) {
             if (a.cgroup() != null) {
                 String path = cgroupPrefix.isEmpty() ? a.cgroup() : cgroupPrefix + "/" + a.cgroup();
-                output.rules.add(rule("output", "socket cgroupv2 level " + a.cgroupLevel() + " \"" + path + "\" "
-                        + jump(a)));
+                String text = "socket cgroupv2 level " + a.cgroupLevel() + " \"" + path + "\" " + jump(a);
+                long id = cgroupIds.applyAsLong(a.cgroup());
+                output.rules.add(new TableState.Rule(ruleId("output", id == 0 ? text : text + "\ncgroup id " + id), text));
             }
         }
         output.rules.add(rule("output", "jump " + FLOWS_CHAIN));

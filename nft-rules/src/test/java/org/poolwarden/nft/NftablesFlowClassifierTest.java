@@ -130,6 +130,12 @@ class NftablesFlowClassifierTest extends FlowClassifierContract {
                     try (NftablesFlowClassifier restarted = NftablesFlowClassifier.open(null, prefix)) {
                         assertEquals(new FlowClassifier.Reconcile(0, false, true), restarted.apply(s));
                     }
+                    // The group goes and comes back (an app restart): same path, new id; the rule must be reloaded.
+                    Files.delete(mount.resolve(group));
+                    Files.createDirectory(mount.resolve(group));
+                    FlowClassifier.Reconcile reload = c.apply(s);
+                    assertTrue(reload.commands() > 0 && !reload.drift(), reload.toString());
+                    assertEquals(0, c.apply(s).commands());
                     c.removeAll();
                 } finally {
                     Files.delete(mount.resolve(group));
