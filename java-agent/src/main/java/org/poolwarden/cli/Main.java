@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "poolwarden", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Shares a pool of servers' CPU and bandwidth out by policy.",
-        subcommands = {DoctorCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DoctorCommand.class, ValidateCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static final int EXIT_USAGE = 64;
     public static final int EXIT_FAILURE = 1;
@@ -22,7 +22,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required (doctor)");
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required (doctor, validate)");
     }
 
     public static void main(String[] args) {

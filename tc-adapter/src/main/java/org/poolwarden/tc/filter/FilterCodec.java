@@ -48,7 +48,8 @@ public final class FilterCodec {
         ByteBuffer b = w.buffer();
         var keys = sel.keys();
         // tc_u32_sel: flags, offshift, nkeys, pad, offmask(be16), off, offoff, hoff, hmask(be32)
-        b.put((byte) (classId != 0 ? TC_U32_TERMINAL : 0)).put((byte) 0).put((byte) keys.size()).put((byte) 0);
+        // iproute2 makes the selector terminal when it classifies or acts
+        b.put((byte) (classId != 0 || redirectIfindex != 0 ? TC_U32_TERMINAL : 0)).put((byte) 0).put((byte) keys.size()).put((byte) 0);
         b.putShort((short) 0).putShort((short) 0).putShort((short) 0).putShort((short) 0).putInt(0);
         for (U32Selector.Key k : keys) {
             b.putInt(Integer.reverseBytes(k.mask())).putInt(Integer.reverseBytes(k.value())).putInt(k.off()).putInt(0);
@@ -63,6 +64,9 @@ public final class FilterCodec {
                                        int protocol, long[] program, int classId) {
         TcMessages.begin(w, Rtnl.RTM_NEWTFILTER, flags, seq, ifindex, 0, parent, TcMessages.filterInfo(prio, protocol), BPF);
         int opts = w.beginNested(Rtnl.TCA_OPTIONS);
+        if (classId != 0) {
+            w.u32(TCA_BPF_CLASSID, classId);
+        }
         w.u16(TCA_BPF_OPS_LEN, program.length);
         int a = w.beginAttribute(TCA_BPF_OPS);
         for (long insn : program) {
@@ -70,9 +74,6 @@ public final class FilterCodec {
             w.buffer().putShort((short) (insn >>> 48)).put((byte) (insn >>> 40)).put((byte) (insn >>> 32)).putInt((int) insn);
         }
         w.endNested(a);
-        if (classId != 0) {
-            w.u32(TCA_BPF_CLASSID, classId);
-        }
         w.endNested(opts);
         w.endMessage();
     }
@@ -93,7 +94,7 @@ public final class FilterCodec {
         int list = w.beginNested(listType);
         int act = w.beginNested(1);
         w.string(TCA_ACT_KIND, MIRRED);
-        int opts = w.beginNested(TCA_ACT_OPTIONS);
+        int opts = w.beginNested(TCA_ACT_OPTIONS | Rtnl.NLA_F_NESTED);
         int p = w.beginAttribute(TCA_MIRRED_PARMS);
         // struct tc_mirred: index, capab, action, refcnt, bindcnt, eaction, ifindex
         w.buffer().putInt(0).putInt(0).putInt(TC_ACT_STOLEN).putInt(0).putInt(0).putInt(TCA_EGRESS_REDIR).putInt(ifindex);

@@ -22,6 +22,13 @@ public final class U32Selector {
         return s;
     }
 
+    /** A selector with exactly these keys (as decoded from the kernel or kept in a desired state). */
+    public static U32Selector of(List<Key> keys) {
+        U32Selector s = new U32Selector();
+        s.keys.addAll(keys);
+        return s;
+    }
+
     public static U32Selector create() {
         return new U32Selector();
     }

@@ -41,6 +41,10 @@ public final class HtbArithmetic {
      */
     public static long burstTicks(long rateBytesPerSec, long size, Psched psched) {
         long ticks = iprouteXmitTicks(rateBytesPerSec, size, psched);
+        if (ticks >= 0xFFFF_FFFFL) {
+            throw new IllegalArgumentException("burst of " + size + " bytes at " + rateBytesPerSec
+                    + " bytes/s lasts longer than the kernel's 32-bit tick field holds (about 274 s)");
+        }
         if (ticks != 0 || size == 0) {
             return ticks;
         }
@@ -91,6 +95,12 @@ public final class HtbArithmetic {
     /** Inverse of the tick conversion (iproute2 tc_calc_xmitsize), for reading bursts back. */
     public static long xmitSize(long rateBytesPerSec, long ticks, Psched psched) {
         return (long) (unsignedDouble(rateBytesPerSec) * (ticks / psched.tickInUsec()) / TIME_UNITS_PER_SEC);
+    }
+
+    /** What {@code tc class show} prints for a burst: like {@link #xmitSize} but from whole microseconds. */
+    public static long iprouteXmitSize(long rateBytesPerSec, long ticks, Psched psched) {
+        long usec = toUnsignedInt(ticks / psched.tickInUsec());
+        return toUnsignedInt(unsignedDouble(rateBytesPerSec) * usec / TIME_UNITS_PER_SEC);
     }
 
     /** Bits per second (as people and tc write rates) to the kernel's bytes per second. */

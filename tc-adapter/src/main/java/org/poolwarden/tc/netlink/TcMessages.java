@@ -11,6 +11,11 @@ public final class TcMessages {
     public static final int CHANGE = Rtnl.NLM_F_REQUEST | Rtnl.NLM_F_ACK;
     /** tc's flags for "replace": create or modify. */
     public static final int REPLACE = Rtnl.NLM_F_REQUEST | Rtnl.NLM_F_ACK | Rtnl.NLM_F_CREATE | Rtnl.NLM_F_REPLACE;
+    /**
+     * What {@code tc class replace} sends: create-or-change without NLM_F_REPLACE. For classes the kernel looks only
+     * at CREATE and EXCL, so this and {@link #REPLACE} behave the same.
+     */
+    public static final int TC_CLASS_REPLACE = Rtnl.NLM_F_REQUEST | Rtnl.NLM_F_ACK | Rtnl.NLM_F_CREATE;
     public static final int DELETE = Rtnl.NLM_F_REQUEST | Rtnl.NLM_F_ACK;
 
     private TcMessages() {

@@ -28,8 +28,6 @@ public final class QdiscMessages {
     /** "tc qdisc add dev D ingress". */
     public static void writeIngressQdisc(NetlinkWriter w, int flags, int seq, int ifindex) {
         TcMessages.begin(w, Rtnl.RTM_NEWQDISC, flags, seq, ifindex, INGRESS_HANDLE, Rtnl.TC_H_INGRESS, 0, INGRESS);
-        // iproute2 sends an empty TCA_OPTIONS for ingress
-        w.endNested(w.beginNested(Rtnl.TCA_OPTIONS));
         w.endMessage();
     }
 
@@ -50,8 +48,14 @@ public final class QdiscMessages {
     /** "tc class add|change|replace dev D parent P classid C htb rate .. ceil .. quantum ..". */
     public static void writeHtbClass(NetlinkWriter w, int flags, int seq, int ifindex, int classId, int parent,
                                      HtbClassOptions o, int r2q, Psched p) {
+        writeHtbClass(w, flags, seq, ifindex, classId, parent, o, r2q, p, true);
+    }
+
+    /** As above; {@code rateTables} false leaves out RTAB/CTAB (see {@link HtbCodec#writeClassOptions}). */
+    public static void writeHtbClass(NetlinkWriter w, int flags, int seq, int ifindex, int classId, int parent,
+                                     HtbClassOptions o, int r2q, Psched p, boolean rateTables) {
         TcMessages.begin(w, Rtnl.RTM_NEWTCLASS, flags, seq, ifindex, classId, parent, 0, HtbCodec.KIND);
-        HtbCodec.writeClassOptions(w, o, r2q, p);
+        HtbCodec.writeClassOptions(w, o, r2q, p, rateTables);
         w.endMessage();
     }
 

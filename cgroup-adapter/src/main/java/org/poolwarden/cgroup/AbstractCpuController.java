@@ -1,0 +1,327 @@
+package org.poolwarden.cgroup;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+
+import org.poolwarden.os.Errno;
+import org.poolwarden.os.KernelException;
+
+/**
+ * The logic every {@link CpuController} shares — validation before any write, write-only-what-differs, drift
+ * detection, rollback of a half-applied ensure, reconcile by diff — over a handful of primitive operations that
+ * each implementation maps to its files (or, in the fake, to memory).
+ */
+public abstract class AbstractCpuController implements CpuController {
+    /** What the knobs of a group hold, in the implementation's raw units. */
+    protected record Knobs(long rawWeight, CfsQuota quota) {
+    }
+
+    private enum Outcome { UNCHANGED, CREATED, UPDATED, DRIFTED }
+
+    protected final CpuCounters counters = new CpuCounters();
+    protected final WeightMapping mapping;
+    /** The knob values this controller last wrote or confirmed, per group: the reference for drift. */
+    private final Map<String, Knobs> confirmed = new HashMap<>();
+
+    protected AbstractCpuController(WeightMapping mapping) {
+        this.mapping = mapping;
+    }
+
+    // ---- primitives ----------------------------------------------------------------------------------------
+
+    /** Creates our root (and whatever it needs to hold CPU groups) if missing. */
+    protected abstract void ensureRoot();
+
+    protected abstract boolean exists(String group);
+
+    /** Makes the group (empty, kernel defaults). */
+    protected abstract void create(String group);
+
+    /** Removes an empty group; absent is fine. */
+    protected abstract void destroy(String group);
+
+    protected abstract Knobs readKnobs(String group);
+
+    protected abstract void writeWeight(String group, long rawWeight);
+
+    protected abstract void writeQuota(String group, CfsQuota quota);
+
+    /** The processes in the group. */
+    protected abstract Set<Integer> readPids(String group);
+
+    /** Moves a process into the group; false when it no longer exists. */
+    protected abstract boolean movePid(String group, int pid);
+
+    /** Moves threads of {@code pid} that are not in the group; returns how many. */
+    protected abstract int fixThreads(String group, int pid);
+
+    protected abstract boolean processExists(int pid);
+
+    /** Current descendants of a process (children, their children, ...). */
+    protected abstract Set<Integer> descendants(int pid);
+
+    /** Moves processes out of the group to the evacuation group; vanished ones are skipped. */
+    protected abstract void evacuate(String group, Set<Integer> pids);
+
+    /** The groups under our root. */
+    protected abstract List<String> names();
+
+    protected abstract CpuUsage readUsage(String group);
+
+    /** The raw knob value for a policy weight. */
+    protected abstract long rawWeight(long policyWeight);
+
+    /** A raw knob value read back as a policy weight. */
+    protected abstract long policyWeight(long rawWeight);
+
+    // ---- the port ------------------------------------------------------------------------------------------
+
+    @Override
+    public WeightMapping mapping() {
+        return mapping;
+    }
+
+    @Override
+    public CpuCounters counters() {
+        return counters;
+    }
+
+    @Override
+    public boolean ensureGroup(AppGroup group) {
+        return guarded(() -> {
+            ensureRoot();
+            return ensure(group) != Outcome.UNCHANGED;
+        });
+    }
+
+    private Outcome ensure(AppGroup group) {
+        String name = group.name();
+        Knobs want = new Knobs(rawWeight(group.weight()), CfsQuota.of(group.cap()));
+        if (!exists(name)) {
+            create(name);
+            try {
+                Knobs fresh = readKnobs(name);
+                applyDiff(name, fresh, want);
+            } catch (RuntimeException e) {
+                try {
+                    destroy(name);
+                } catch (RuntimeException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+                throw e;
+            }
+            confirmed.put(name, want);
+            return Outcome.CREATED;
+        }
+        Knobs have = readKnobs(name);
+        Knobs last = confirmed.get(name);
+        boolean drifted = last != null && !last.equals(have);
+        if (drifted) {
+            counters.drift.incrementAndGet();
+        }
+        if (have.equals(want)) {
+            confirmed.put(name, want);
+            return Outcome.UNCHANGED;
+        }
+        applyDiff(name, have, want);
+        confirmed.put(name, want);
+        return drifted ? Outcome.DRIFTED : Outcome.UPDATED;
+    }
+
+    /** Writes the knobs that differ; if the second write fails the first is put back, so nothing is half-written. */
+    private void applyDiff(String name, Knobs have, Knobs want) {
+        boolean weightWritten = false;
+        if (have.rawWeight() != want.rawWeight()) {
+            writeWeight(name, want.rawWeight());
+            weightWritten = true;
+        }
+        if (!have.quota().equals(want.quota())) {
+            try {
+                writeQuota(name, want.quota());
+            } catch (RuntimeException e) {
+                if (weightWritten) {
+                    try {
+                        writeWeight(name, have.rawWeight());
+                    } catch (RuntimeException suppressed) {
+                        e.addSuppressed(suppressed);
+                    }
+                }
+                throw e;
+            }
+        }
+    }
+
+    @Override
+    public PlaceResult place(String group, int pid, boolean withChildren) {
+        GroupNames.check(group);
+        if (pid <= 0) {
+            throw new IllegalArgumentException("pid " + pid + " is not a process id");
+        }
+        return guarded(() -> {
+            if (!exists(group)) {
+                throw new IllegalArgumentException("cgroup '" + group + "' does not exist under our root; ensure it before placing pid " + pid);
+            }
+            if (!processExists(pid)) {
+                throw new IllegalArgumentException("pid " + pid + " does not exist");
+            }
+            Set<Integer> todo = new LinkedHashSet<>();
+            todo.add(pid);
+            if (withChildren) {
+                todo.addAll(descendants(pid));
+            }
+            Set<Integer> inside = readPids(group);
+            int moved = 0;
+            int already = 0;
+            int vanished = 0;
+            int fixed = 0;
+            for (int p : todo) {
+                if (inside.contains(p)) {
+                    already++;
+                } else if (movePid(group, p)) {
+                    moved++;
+                } else {
+                    vanished++;
+                    counters.vanished.incrementAndGet();
+                    continue;
+                }
+                int f = fixThreads(group, p);
+                fixed += f;
+                counters.threadsFixed.addAndGet(f);
+            }
+            return new PlaceResult(moved, already, vanished, fixed);
+        });
+    }
+
+    @Override
+    public void removeGroup(String group) {
+        GroupNames.check(group);
+        guarded(() -> {
+            remove(group);
+            return null;
+        });
+    }
+
+    private void remove(String group) {
+        if (!exists(group)) {
+            confirmed.remove(group);
+            return;
+        }
+        Set<Integer> pids = readPids(group);
+        if (!pids.isEmpty()) {
+            evacuate(group, pids);
+        }
+        destroy(group);
+        confirmed.remove(group);
+    }
+
+    @Override
+    public Optional<CpuUsage> usage(String group) {
+        GroupNames.check(group);
+        return guarded(() -> {
+            if (!exists(group)) {
+                return Optional.empty();
+            }
+            try {
+                return Optional.of(readUsage(group));
+            } catch (KernelException e) {
+                if (e.is(Errno.ENOENT)) {
+                    return Optional.empty(); // removed between the check and the read
+                }
+                throw e;
+            }
+        });
+    }
+
+    @Override
+    public Map<String, GroupState> list() {
+        return guarded(() -> {
+            Map<String, GroupState> out = new TreeMap<>();
+            for (String name : names()) {
+                try {
+                    Knobs k = readKnobs(name);
+                    out.put(name, new GroupState(name, policyWeight(k.rawWeight()), k.rawWeight(), mapping, k.quota(),
+                            readPids(name)));
+                } catch (KernelException e) {
+                    if (!e.is(Errno.ENOENT)) {
+                        throw e;
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
+    @Override
+    public ReconcileResult reconcile(Collection<Desired> desired) {
+        Set<String> wanted = new HashSet<>();
+        for (Desired d : desired) {
+            if (!wanted.add(d.group().name())) {
+                throw new IllegalArgumentException("cgroup '" + d.group().name() + "' is listed twice in the desired state");
+            }
+        }
+        long w0 = counters.mutations();
+        long r0 = counters.reads();
+        return guarded(() -> {
+            counters.reconciles.incrementAndGet();
+            ensureRoot();
+            int created = 0;
+            int updated = 0;
+            int drifted = 0;
+            int moved = 0;
+            int vanished = 0;
+            for (Desired d : desired) {
+                String name = d.group().name();
+                Outcome o = ensure(d.group());
+                switch (o) {
+                    case CREATED -> created++;
+                    case UPDATED -> updated++;
+                    case DRIFTED -> drifted++;
+                    default -> { }
+                }
+                if (d.pids().isEmpty()) {
+                    continue;
+                }
+                Set<Integer> inside = o == Outcome.CREATED ? Set.of() : readPids(name);
+                for (int pid : d.pids()) {
+                    if (inside.contains(pid)) {
+                        continue;
+                    }
+                    // a pid that is gone costs a stat, not a failed write: a quiet reconcile writes nothing
+                    if (processExists(pid) && movePid(name, pid)) {
+                        moved++;
+                    } else {
+                        vanished++;
+                        counters.vanished.incrementAndGet();
+                    }
+                }
+            }
+            int removed = 0;
+            for (String name : new ArrayList<>(names())) {
+                if (!wanted.contains(name)) {
+                    remove(name);
+                    removed++;
+                }
+            }
+            return new ReconcileResult(created, updated, drifted, removed, moved, vanished, counters.mutations() - w0,
+                    counters.reads() - r0);
+        });
+    }
+
+    /** Counts failures; every exception still reaches the caller. */
+    private <T> T guarded(java.util.function.Supplier<T> body) {
+        try {
+            return body.get();
+        } catch (RuntimeException e) {
+            counters.errors.incrementAndGet();
+            throw e;
+        }
+    }
+}

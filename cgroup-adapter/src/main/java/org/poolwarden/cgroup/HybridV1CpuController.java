@@ -1,0 +1,281 @@
+package org.poolwarden.cgroup;
+
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.TreeSet;
+
+import org.poolwarden.os.Errno;
+import org.poolwarden.os.KernelException;
+
+/**
+ * CPU groups on cgroup v1 hierarchies (legacy and systemd's hybrid layout): {@code cpu.shares} and
+ * {@code cpu.cfs_quota_us}/{@code cpu.cfs_period_us} in the cpu hierarchy, {@code cpuacct.usage} in the cpuacct
+ * hierarchy. Where the two are separate mounts (as on our CI hosts) every group exists in both and a process is
+ * written to both {@code cgroup.procs}; where they are co-mounted ({@code cpu,cpuacct}) the two paths are the same and
+ * each write is done once.
+ */
+public final class HybridV1CpuController extends AbstractCpuController {
+    private final Path cpuRoot;
+    private final Path acctRoot;
+    private final boolean separate;
+    private final Path cpuEvacuation;
+    private final Path acctEvacuation;
+    private final CgroupFs fs;
+    private final Procfs proc;
+
+    /**
+     * @param cpuMount     where the v1 cpu controller is mounted
+     * @param cpuacctMount where the v1 cpuacct controller is mounted (may equal {@code cpuMount})
+     * @param root         our root under each mount, a relative path of safe components
+     */
+    public HybridV1CpuController(Path cpuMount, Path cpuacctMount, String root, WeightMapping mapping) {
+        this(cpuMount, cpuacctMount, root, mapping, Path.of("/proc"), CgroupFs.REAL_SLEEP);
+    }
+
+    HybridV1CpuController(Path cpuMount, Path cpuacctMount, String root, WeightMapping mapping, Path procRoot,
+            CgroupFs.Sleeper sleeper) {
+        super(mapping);
+        GroupNames.checkRoot(root);
+        this.cpuRoot = cpuMount.resolve(root);
+        this.acctRoot = cpuacctMount.resolve(root);
+        this.separate = !cpuRoot.equals(acctRoot);
+        this.cpuEvacuation = cpuRoot.getParent();
+        this.acctEvacuation = acctRoot.getParent();
+        this.fs = new CgroupFs(counters, separate ? List.of(cpuRoot, acctRoot) : List.of(cpuRoot), sleeper);
+        fs.allowOutside(cpuEvacuation.resolve("cgroup.procs"));
+        fs.allowOutside(acctEvacuation.resolve("cgroup.procs"));
+        this.proc = new Procfs(procRoot, counters);
+    }
+
+    @Override
+    public String name() {
+        return "HybridV1CpuController";
+    }
+
+    /** Our root in the cpu hierarchy. */
+    public Path cpuRoot() {
+        return cpuRoot;
+    }
+
+    /** Our root in the cpuacct hierarchy. */
+    public Path cpuacctRoot() {
+        return acctRoot;
+    }
+
+    private List<Path> dirs(String group) {
+        return separate ? List.of(cpuRoot.resolve(group), acctRoot.resolve(group)) : List.of(cpuRoot.resolve(group));
+    }
+
+    @Override
+    protected void ensureRoot() {
+        for (Path r : separate ? List.of(cpuRoot, acctRoot) : List.of(cpuRoot)) {
+            if (!fs.isDirectory(r)) {
+                fs.mkdir(r);
+            }
+        }
+    }
+
+    @Override
+    protected boolean exists(String group) {
+        for (Path d : dirs(group)) {
+            if (!fs.isDirectory(d)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
+    protected void create(String group) {
+        for (Path d : dirs(group)) {
+            fs.mkdir(d); // one may survive from an interrupted create: fine
+        }
+    }
+
+    @Override
+    protected void destroy(String group) {
+        for (Path d : dirs(group)) {
+            fs.rmdir(d);
+        }
+    }
+
+    @Override
+    protected Knobs readKnobs(String group) {
+        Path d = cpuRoot.resolve(group);
+        long shares = fs.readLong(d.resolve("cpu.shares"));
+        long quota = fs.readLong(d.resolve("cpu.cfs_quota_us"));
+        long period = fs.readLong(d.resolve("cpu.cfs_period_us"));
+        return new Knobs(shares, CfsQuota.ofV1(quota, period));
+    }
+
+    @Override
+    protected void writeWeight(String group, long rawWeight) {
+        fs.write(cpuRoot.resolve(group).resolve("cpu.shares"), Long.toString(rawWeight));
+    }
+
+    @Override
+    protected void writeQuota(String group, CfsQuota quota) {
+        Path d = cpuRoot.resolve(group);
+        long oldPeriod = fs.readLong(d.resolve("cpu.cfs_period_us"));
+        if (oldPeriod != quota.periodMicros()) {
+            // lift the quota first so that no intermediate quota/period pair can be refused
+            fs.write(d.resolve("cpu.cfs_quota_us"), "-1");
+            fs.write(d.resolve("cpu.cfs_period_us"), Long.toString(quota.periodMicros()));
+        }
+        fs.write(d.resolve("cpu.cfs_quota_us"), Long.toString(quota.limited() ? quota.quotaMicros() : -1));
+    }
+
+    /** The processes present in both hierarchies (a process in only one is not fully placed). */
+    @Override
+    protected Set<Integer> readPids(String group) {
+        Set<Integer> cpu = fs.readIds(cpuRoot.resolve(group).resolve("cgroup.procs"));
+        if (separate) {
+            cpu.retainAll(fs.readIds(acctRoot.resolve(group).resolve("cgroup.procs")));
+        }
+        return cpu;
+    }
+
+    @Override
+    protected boolean movePid(String group, int pid) {
+        for (Path d : dirs(group)) {
+            if (!writePid(d.resolve("cgroup.procs"), pid)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Writes a pid; false when the process is gone (ESRCH). EINVAL can mean the task is still being created
+     * (TASK_NEW): retried a few times, as runc does.
+     */
+    private boolean writePid(Path procs, int pid) {
+        for (int attempt = 1;; attempt++) {
+            try {
+                fs.write(procs, Integer.toString(pid));
+                return true;
+            } catch (KernelException e) {
+                if (e.is(Errno.ESRCH)) {
+                    return false;
+                }
+                if (e.is(Errno.EINVAL) && attempt < 5) {
+                    CgroupFs.REAL_SLEEP.sleep(30);
+                    continue;
+                }
+                throw e;
+            }
+        }
+    }
+
+    /**
+     * Writing to cgroup.procs moves every thread of the process; a thread that someone moved on its own through
+     * {@code tasks} afterwards, or one that raced the move, is put right here through {@code tasks}.
+     */
+    @Override
+    protected int fixThreads(String group, int pid) {
+        Set<Integer> tids = proc.threads(pid);
+        if (tids.size() <= 1) {
+            return 0;
+        }
+        int fixed = 0;
+        for (Path d : dirs(group)) {
+            Set<Integer> inside = fs.readIds(d.resolve("tasks"));
+            for (int tid : tids) {
+                if (!inside.contains(tid)) {
+                    try {
+                        fs.write(d.resolve("tasks"), Integer.toString(tid));
+                        fixed++;
+                    } catch (KernelException e) {
+                        if (!e.is(Errno.ESRCH)) {
+                            throw e;
+                        }
+                    }
+                }
+            }
+        }
+        return fixed;
+    }
+
+    @Override
+    protected boolean processExists(int pid) {
+        return proc.exists(pid);
+    }
+
+    @Override
+    protected Set<Integer> descendants(int pid) {
+        return proc.descendants(pid);
+    }
+
+    @Override
+    protected void evacuate(String group, Set<Integer> pids) {
+        for (Path target : separate ? List.of(cpuEvacuation, acctEvacuation) : List.of(cpuEvacuation)) {
+            Path procs = target.resolve("cgroup.procs");
+            for (int pid : pids) {
+                if (!writePid(procs, pid)) {
+                    counters.vanished.incrementAndGet();
+                }
+            }
+        }
+        // a process forked meanwhile inherited the group: move it too, so rmdir does not see EBUSY for long
+        for (int round = 0; round < 3; round++) {
+            Set<Integer> left = new HashSet<>();
+            for (Path d : dirs(group)) {
+                left.addAll(fs.readIds(d.resolve("cgroup.procs")));
+            }
+            if (left.isEmpty()) {
+                return;
+            }
+            evacuate(group, left);
+        }
+    }
+
+    @Override
+    protected List<String> names() {
+        Set<String> out = new TreeSet<>(fs.listDirs(cpuRoot));
+        if (separate) {
+            out.addAll(fs.listDirs(acctRoot));
+        }
+        out.removeIf(n -> {
+            try {
+                GroupNames.check(n);
+                return false;
+            } catch (IllegalArgumentException e) {
+                return true; // not one we could have made
+            }
+        });
+        return List.copyOf(out);
+    }
+
+    @Override
+    protected CpuUsage readUsage(String group) {
+        long usage = fs.readLong(acctRoot.resolve(group).resolve("cpuacct.usage"));
+        Map<String, Long> stat = CgroupV2CpuController.parseFlatKeyed(fs.read(cpuRoot.resolve(group).resolve("cpu.stat")));
+        // v1 keeps no per-group pressure; say so instead of reporting 0
+        return new CpuUsage(usage, stat.getOrDefault("throttled_time", 0L), stat.getOrDefault("nr_throttled", 0L),
+                OptionalLong.empty());
+    }
+
+    @Override
+    protected long rawWeight(long policyWeight) {
+        return mapping.weightToShares(policyWeight);
+    }
+
+    @Override
+    protected long policyWeight(long rawWeight) {
+        return mapping.sharesToWeight(rawWeight);
+    }
+
+    /** Removes our root in both hierarchies after removing every group in it ({@code --cleanup}). */
+    public void removeRoot() {
+        for (String g : names()) {
+            removeGroup(g);
+        }
+        for (Path r : separate ? List.of(cpuRoot, acctRoot) : List.of(cpuRoot)) {
+            fs.rmdir(r);
+        }
+    }
+}

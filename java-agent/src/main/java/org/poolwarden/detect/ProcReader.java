@@ -1,0 +1,170 @@
+package org.poolwarden.detect;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Reads process facts straight from a /proc tree: one small read per file, no fork, no per-process helper objects
+ * beyond what is asked for. The root is injectable so tests run on a fake tree in a temporary directory.
+ *
+ * <p>Not thread-safe: it reuses one buffer. Processes vanish between listing and reading; every read returns null
+ * (never throws) when the process is gone or the file is unreadable, and counts it.
+ */
+public final class ProcReader {
+    /** Enough for any stat/status line set; cmdline and environ grow the buffer when needed. */
+    private static final int INITIAL_BUFFER = 8192;
+    /** Never read more than this from one file (a process can have megabytes of environment). */
+    static final int MAX_READ = 1 << 20;
+
+    private final Path root;
+    private ByteBuffer buf = ByteBuffer.allocate(INITIAL_BUFFER);
+    private long filesRead;
+    private long readFailures;
+
+    public ProcReader(Path procRoot) {
+        this.root = procRoot;
+    }
+
+    public static ProcReader system() {
+        return new ProcReader(Path.of("/proc"));
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    /** The numeric entries of the /proc root: the pids alive at the time of listing. */
+    public int[] listPids() throws IOException {
+        int[] out = new int[256];
+        int n = 0;
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(root)) {
+            for (Path p : ds) {
+                int pid = parsePid(p.getFileName().toString());
+                if (pid <= 0) continue;
+                if (n == out.length) out = java.util.Arrays.copyOf(out, n * 2);
+                out[n++] = pid;
+            }
+        }
+        return java.util.Arrays.copyOf(out, n);
+    }
+
+    /** /proc/PID/stat; null if the process is gone. */
+    public ProcStat stat(int pid) {
+        int len = read(pid, "stat");
+        if (len < 0) return null;
+        ProcStat s = ProcStat.parse(pid, buf.array(), len);
+        if (s == null) readFailures++;
+        return s;
+    }
+
+    /** Effective uid and gid from /proc/PID/status (what {@code ps -o user,group} shows); null if unreadable. */
+    public int[] uidGid(int pid) {
+        int len = read(pid, "status");
+        if (len < 0) return null;
+        String s = new String(buf.array(), 0, len, StandardCharsets.ISO_8859_1);
+        int uid = field(s, "\nUid:", 1), gid = field(s, "\nGid:", 1);
+        if (uid == Integer.MIN_VALUE || gid == Integer.MIN_VALUE) {
+            readFailures++;
+            return null;
+        }
+        return new int[] {uid, gid};
+    }
+
+    /** The arguments joined by single spaces; "" for kernel threads; null if the process is gone. */
+    public String cmdline(int pid) {
+        int len = read(pid, "cmdline");
+        if (len < 0) return null;
+        byte[] a = buf.array();
+        while (len > 0 && a[len - 1] == 0) len--;
+        byte[] copy = java.util.Arrays.copyOf(a, len);
+        for (int i = 0; i < len; i++) if (copy[i] == 0) copy[i] = ' ';
+        return new String(copy, StandardCharsets.UTF_8);
+    }
+
+    /** The environment; null if the process is gone or it is not ours to read (only root reads others'). */
+    public Map<String, String> environ(int pid) {
+        int len = read(pid, "environ");
+        if (len < 0) return null;
+        Map<String, String> env = new HashMap<>();
+        byte[] a = buf.array();
+        int start = 0;
+        for (int i = 0; i <= len; i++) {
+            if (i == len || a[i] == 0) {
+                if (i > start) {
+                    String kv = new String(a, start, i - start, StandardCharsets.UTF_8);
+                    int eq = kv.indexOf('=');
+                    if (eq > 0) env.putIfAbsent(kv.substring(0, eq), kv.substring(eq + 1));
+                }
+                start = i + 1;
+            }
+        }
+        return env;
+    }
+
+    public long filesRead() {
+        return filesRead;
+    }
+
+    public long readFailures() {
+        return readFailures;
+    }
+
+    /** Reads PID/name into {@link #buf}; returns the length, or -1 when the file is gone or unreadable. */
+    private int read(int pid, String name) {
+        Path p = root.resolve(Integer.toString(pid)).resolve(name);
+        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
+            filesRead++;
+            buf.clear();
+            while (true) {
+                int r = ch.read(buf);
+                if (r < 0) break;
+                if (!buf.hasRemaining()) {
+                    if (buf.capacity() >= MAX_READ) break;
+                    ByteBuffer bigger = ByteBuffer.allocate(buf.capacity() * 2);
+                    buf.flip();
+                    bigger.put(buf);
+                    buf = bigger;
+                }
+            }
+            return buf.position();
+        } catch (NoSuchFileException e) {
+            return -1; // exited between listing and reading: normal, not a failure
+        } catch (IOException | SecurityException e) {
+            readFailures++;
+            return -1;
+        }
+    }
+
+    private static int field(String s, String key, int index) {
+        int i = s.indexOf(key);
+        if (i < 0) return Integer.MIN_VALUE;
+        int eol = s.indexOf('\n', i + key.length());
+        String[] parts = s.substring(i + key.length(), eol < 0 ? s.length() : eol).trim().split("\\s+");
+        if (parts.length <= index) return Integer.MIN_VALUE;
+        try {
+            return (int) Long.parseLong(parts[index]);
+        } catch (NumberFormatException e) {
+            return Integer.MIN_VALUE;
+        }
+    }
+
+    static int parsePid(String name) {
+        if (name.isEmpty() || name.length() > 10) return -1;
+        long v = 0;
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c < '0' || c > '9') return -1;
+            v = v * 10 + (c - '0');
+        }
+        return v > Integer.MAX_VALUE ? -1 : (int) v;
+    }
+}

@@ -1,0 +1,256 @@
+package org.poolwarden.detect;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.poolwarden.config.App;
+
+/**
+ * Sorts the host's processes into apps, incrementally: each {@link #scan()} (one per slow tick) lists /proc, reads
+ * each process's one-line stat, and classifies only processes it has not seen (a pid with a new start time is a new
+ * process) or whose name changed (an exec). Everything else keeps its app from the previous scan.
+ *
+ * <p>Which app a process belongs to:
+ * <ol>
+ *   <li>its direct match: the first app, in config order, with a process rule matching it;</li>
+ *   <li>its inherited app: the app of its nearest ancestor that was matched by a rule with {@code includeChildren};</li>
+ *   <li>of these two, the one that comes first in config order wins. Inheritance continues to grandchildren as long
+ *       as the inherited app is the one chosen.</li>
+ * </ol>
+ * A process already classified keeps its app when its parent changes app later (reparenting to init does not move
+ * it); a rule reload ({@link #setApps}) reclassifies everything on the next scan.
+ *
+ * <p>Not thread-safe: owned by the control loop.
+ */
+public final class ProcessDetector {
+    private static final class Tracked {
+        final int pid;
+        final long startTime;
+        String comm;
+        int ppid;
+        String app;
+        /** The app this process's children inherit, or null. */
+        String passesOn;
+        int rulesVersion = -1;
+
+        Tracked(int pid, long startTime) {
+            this.pid = pid;
+            this.startTime = startTime;
+        }
+    }
+
+    private final ProcReader reader;
+    private final IdNames ids;
+    private final String host;
+    private ProcessMatcher matcher;
+    private List<String> appNames = List.of();
+    private Map<String, Integer> appIndex = Map.of();
+    private int rulesVersion;
+    private Map<Integer, Tracked> table = new HashMap<>();
+    private Inventory inventory;
+
+    // Counters (observability): read by the agent's metrics.
+    private long scans, classified, scanFailures;
+    private int lastScanProcesses;
+
+    public ProcessDetector(ProcReader reader, IdNames ids, String host, List<App> apps) {
+        this.reader = reader;
+        this.ids = ids;
+        this.host = host;
+        setApps(apps);
+        this.inventory = new Inventory(host, Map.of(), 0, 0);
+    }
+
+    /** New rules: every process is classified again on the next scan; changes come out as {@code moved}. */
+    public void setApps(List<App> apps) {
+        this.matcher = new ProcessMatcher(apps, ids);
+        this.appNames = matcher.apps();
+        Map<String, Integer> idx = new HashMap<>();
+        for (int i = 0; i < appNames.size(); i++) idx.put(appNames.get(i), i);
+        this.appIndex = idx;
+        rulesVersion++;
+    }
+
+    public ScanResult scan() {
+        int[] pids;
+        try {
+            pids = reader.listPids();
+        } catch (IOException e) {
+            scanFailures++;
+            throw new UncheckedIOException("listing " + reader.root(), e);
+        }
+        scans++;
+        Map<Integer, Tracked> next = new HashMap<>(Math.max(16, pids.length * 2));
+        Map<Integer, ProcStat> fresh = new HashMap<>();
+        List<ScanResult.ProcessEvent> started = new ArrayList<>(), moved = new ArrayList<>(),
+                exited = new ArrayList<>();
+        Map<Integer, String> before = new HashMap<>();
+        for (int pid : pids) {
+            ProcStat s = reader.stat(pid);
+            if (s == null) continue; // exited since the listing
+            Tracked t = table.get(pid);
+            if (t == null || t.startTime != s.startTime()) {
+                t = new Tracked(pid, s.startTime());
+            } else {
+                before.put(pid, t.app);
+            }
+            if (t.rulesVersion != rulesVersion || !s.comm().equals(t.comm)) fresh.put(pid, s);
+            t.comm = s.comm();
+            t.ppid = s.ppid();
+            next.put(pid, t);
+        }
+        for (ProcStat s : new ArrayList<>(fresh.values())) classify(next.get(s.pid()), s, next, fresh, 0);
+        for (Tracked t : next.values()) {
+            boolean known = before.containsKey(t.pid);
+            String now = t.app;
+            if (!known) {
+                if (now != null) started.add(new ScanResult.ProcessEvent(t.pid, now, null));
+            } else if (!java.util.Objects.equals(before.get(t.pid), now)) {
+                moved.add(new ScanResult.ProcessEvent(t.pid, now, before.get(t.pid)));
+            }
+        }
+        for (Tracked old : table.values()) {
+            Tracked t = next.get(old.pid);
+            if ((t == null || t != old) && old.app != null) {
+                exited.add(new ScanResult.ProcessEvent(old.pid, old.app, null));
+            }
+        }
+        table = next;
+        lastScanProcesses = next.size();
+        inventory = buildInventory();
+        java.util.Comparator<ScanResult.ProcessEvent> byPid = java.util.Comparator.comparingInt(
+                ScanResult.ProcessEvent::pid);
+        started.sort(byPid);
+        moved.sort(byPid);
+        exited.sort(byPid);
+        return new ScanResult(started, exited, moved, inventory);
+    }
+
+    /** Parents first, so a child sees what its parent passes on; depth-limited against pid cycles in a fake tree. */
+    private void classify(Tracked t, ProcStat s, Map<Integer, Tracked> all, Map<Integer, ProcStat> fresh, int depth) {
+        if (!fresh.containsKey(t.pid)) return; // classified already, as some child's parent
+        fresh.remove(t.pid);
+        Tracked parent = all.get(s.ppid());
+        if (parent != null && parent != t && depth < 64) {
+            ProcStat ps = fresh.get(parent.pid);
+            if (ps != null) classify(parent, ps, all, fresh, depth + 1);
+        }
+        ProcessMatcher.Match direct = matcher.match(new LazyFacts(s, parent == null ? null : parent.comm));
+        int inherited = parent == null || parent.passesOn == null ? -1
+                : appIndex.getOrDefault(parent.passesOn, -1);
+        int chosen;
+        if (direct.app() >= 0 && (inherited < 0 || direct.app() <= inherited)) {
+            chosen = direct.app();
+            t.passesOn = direct.includeChildren() || direct.app() == inherited ? name(chosen) : null;
+        } else {
+            chosen = inherited;
+            t.passesOn = name(inherited);
+        }
+        t.app = name(chosen);
+        t.rulesVersion = rulesVersion;
+        classified++;
+    }
+
+    private Inventory buildInventory() {
+        List<List<Integer>> byApp = new ArrayList<>();
+        for (int i = 0; i < appNames.size(); i++) byApp.add(new ArrayList<>());
+        int unassigned = 0;
+        for (Tracked t : table.values()) {
+            if (t.app != null) byApp.get(appIndex.get(t.app)).add(t.pid);
+            else unassigned++;
+        }
+        Map<String, Inventory.Instance> apps = new LinkedHashMap<>();
+        for (int i = 0; i < appNames.size(); i++) {
+            List<Integer> p = byApp.get(i);
+            if (p.isEmpty()) continue;
+            p.sort(null);
+            apps.put(appNames.get(i), new Inventory.Instance(appNames.get(i), host, p));
+        }
+        return new Inventory(host, apps, unassigned, table.size());
+    }
+
+    private String name(int app) {
+        return app < 0 ? null : appNames.get(app);
+    }
+
+    public Inventory inventory() {
+        return inventory;
+    }
+
+    public long scans() {
+        return scans;
+    }
+
+    /** Processes whose rules were evaluated; stays near the number of new processes when the scan is incremental. */
+    public long classified() {
+        return classified;
+    }
+
+    public long scanFailures() {
+        return scanFailures;
+    }
+
+    public int lastScanProcesses() {
+        return lastScanProcesses;
+    }
+
+    public ProcReader reader() {
+        return reader;
+    }
+
+    /** Reads cmdline, environ and ids only if a rule asks, at most once per classification. */
+    private final class LazyFacts implements ProcessMatcher.Facts {
+        private final ProcStat stat;
+        private final String parentComm;
+        private String cmdline;
+        private boolean cmdlineRead, envRead, idsRead;
+        private Map<String, String> env;
+        private int[] uidGid;
+
+        LazyFacts(ProcStat stat, String parentComm) {
+            this.stat = stat;
+            this.parentComm = parentComm;
+        }
+
+        @Override
+        public ProcStat stat() {
+            return stat;
+        }
+
+        @Override
+        public String cmdline() {
+            if (!cmdlineRead) {
+                cmdline = reader.cmdline(stat.pid());
+                cmdlineRead = true;
+            }
+            return cmdline;
+        }
+
+        @Override
+        public Map<String, String> environ() {
+            if (!envRead) {
+                env = reader.environ(stat.pid());
+                envRead = true;
+            }
+            return env;
+        }
+
+        @Override
+        public int[] uidGid() {
+            if (!idsRead) {
+                uidGid = reader.uidGid(stat.pid());
+                idsRead = true;
+            }
+            return uidGid;
+        }
+
+        @Override
+        public String parentComm() {
+            return parentComm;
+        }
+    }
+}

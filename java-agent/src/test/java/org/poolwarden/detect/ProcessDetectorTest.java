@@ -1,0 +1,198 @@
+package org.poolwarden.detect;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.poolwarden.config.App;
+import org.poolwarden.config.ConfigError;
+import org.poolwarden.config.ConfigLoader;
+import org.poolwarden.detect.ScanResult.ProcessEvent;
+
+class ProcessDetectorTest {
+    @TempDir
+    Path tmp;
+    FakeProc proc;
+    IdNames ids;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        proc = new FakeProc(Files.createDirectories(tmp.resolve("proc")));
+        Files.writeString(tmp.resolve("passwd"), "root:x:0:0::/root:/bin/sh\nwww-data:x:33:33::/var/www:/bin/false\n"
+                + "# comment\nbroken-line\n");
+        Files.writeString(tmp.resolve("group"), "root:x:0:\nweb:x:333:alice\n");
+        ids = new IdNames(tmp.resolve("passwd"), tmp.resolve("group"));
+        // Files in /proc that are not processes must be ignored.
+        Files.createDirectories(proc.root.resolve("sys"));
+        Files.writeString(proc.root.resolve("uptime"), "1.0 1.0\n");
+    }
+
+    static List<App> apps(String yaml) {
+        ConfigLoader.Result r = ConfigLoader.parse("test.yaml", yaml);
+        assertEquals(List.of(), r.errors().stream().map(ConfigError::toString).toList());
+        return r.config().apps();
+    }
+
+    ProcessDetector detector(String yaml) {
+        return new ProcessDetector(new ProcReader(proc.root), ids, "h1", apps(yaml));
+    }
+
+    @Test
+    void firstAppInConfigOrderWins() {
+        proc.add(1, 0, "systemd").add(10, 1, "nginx").add(11, 1, "postgres").add(12, 1, "bash");
+        ProcessDetector d = detector("""
+                apps:
+                  - {name: web, processRules: [{name: nginx}]}
+                  - {name: all-daemons, processRules: [{parentPid: 1}]}
+                  - {name: db, processRules: [{name: postgres}]}
+                """);
+        Inventory inv = d.scan().inventory();
+        assertEquals(List.of(10), inv.pids("web"));
+        assertEquals(List.of(11, 12), inv.pids("all-daemons"), "postgres matches db too, but all-daemons is first");
+        assertEquals(List.of(), inv.pids("db"));
+        assertEquals(1, inv.unassigned());
+        assertEquals(4, inv.total());
+        assertEquals("h1", inv.apps().get("web").host());
+    }
+
+    @Test
+    void everyProcessAttributeMatches() {
+        proc.add(1, 0, "init");
+        proc.add(20, 1, "worker", 5000, 77, 33, 40, new String[] {"/usr/bin/python3", "/srv/batch/run.py", "--n=3"},
+                Map.of("QUEUE", "nightly-7", "HOME", "/"));
+        proc.add(21, 20, "child", 5001, 78, 1, 333, new String[] {"child"}, Map.of());
+        String[][] cases = {
+                {"name: work*", "20"}, {"pid: 21", "21"}, {"uid: 33", "20"}, {"user: www-data", "20"},
+                {"gid: 40", "20"}, {"group: web", "21"}, {"sessionId: 78", "21"},
+                {"cmdline: \"/usr/bin/python3 /srv/batch/*.py *\"", "20"},
+                {"cmdlineRegex: \"batch/[a-z]+\\\\.py\"", "20"}, {"env: QUEUE", "20"}, {"env: QUEUE=nightly-*", "20"},
+                {"parentName: \"work?r\"", "21"}, {"parentPid: 20", "21"},
+                {"{name: worker, uid: 33, sessionId: 77}", "20"},
+        };
+        for (String[] c : cases) {
+            String rule = c[0].startsWith("{") ? c[0] : "{" + c[0] + "}";
+            ProcessDetector d = detector("apps: [{name: a, processRules: [" + rule + "]}]");
+            assertEquals(List.of(Integer.parseInt(c[1])), d.scan().inventory().pids("a"), rule);
+        }
+        String[] noMatch = {"{name: worke}", "{uid: 34}", "{user: root, name: worker}", "{user: nobody-here}", "{group: nope}",
+                "{env: QUEUE=daily*}", "{env: MISSING}", "{cmdline: python3*}", "{name: worker, sessionId: 78}",
+                "{cmdlineRegex: \"^batch\"}", "{parentName: init, pid: 21}"};
+        for (String rule : noMatch) {
+            ProcessDetector d = detector("apps: [{name: a, processRules: [" + rule + "]}]");
+            assertEquals(List.of(), d.scan().inventory().pids("a"), rule);
+        }
+    }
+
+    @Test
+    void childrenFollowOnlyWhenAskedAndAnEarlierAppStillWins() {
+        proc.add(1, 0, "init").add(100, 1, "appd").add(101, 100, "sh").add(102, 101, "sleep").add(103, 100, "sshd")
+                .add(104, 100, "logger").add(200, 1, "other").add(201, 200, "sh");
+        ProcessDetector d = detector("""
+                apps:
+                  - {name: remote, processRules: [{name: sshd}]}
+                  - {name: app, processRules: [{name: appd, includeChildren: true}, {name: other}]}
+                  - {name: loggers, processRules: [{name: logger}]}
+                """);
+        Inventory inv = d.scan().inventory();
+        assertEquals(List.of(100, 101, 102, 104, 200), inv.pids("app"),
+                "children and grandchildren of appd; logger matches a later app, so inheritance wins");
+        assertEquals(List.of(103), inv.pids("remote"), "sshd matches an earlier app than the inherited one");
+        assertEquals(List.of(), inv.pids("loggers"));
+        assertTrue(!inv.pids("app").contains(201), "the rule for 'other' does not include children");
+    }
+
+    @Test
+    void appLevelIncludeChildrenIsTheDefaultForItsRules() {
+        proc.add(1, 0, "init").add(10, 1, "nginx").add(11, 10, "nginx-worker");
+        assertEquals(List.of(10, 11), detector("apps: [{name: w, includeChildren: true, processRules: [{name: nginx}]}]")
+                .scan().inventory().pids("w"));
+        assertEquals(List.of(10), detector("apps: [{name: w, processRules: [{name: nginx}]}]")
+                .scan().inventory().pids("w"));
+    }
+
+    @Test
+    void scansAreIncrementalAndReportNewExitedReusedAndExecedProcesses() {
+        proc.add(1, 0, "init").add(10, 1, "nginx").add(11, 1, "bash");
+        ProcessDetector d = detector("apps: [{name: web, includeChildren: true, processRules: [{name: nginx}]}]");
+        ScanResult first = d.scan();
+        assertEquals(List.of(new ProcessEvent(10, "web", null)), first.started());
+        assertEquals(3, d.classified());
+
+        ScanResult quiet = d.scan();
+        assertEquals(List.of(), quiet.started());
+        assertEquals(List.of(), quiet.exited());
+        assertEquals(List.of(), quiet.moved());
+        assertEquals(3, d.classified(), "nothing changed, nothing re-evaluated");
+
+        proc.add(12, 10, "nginx-worker");          // new child of nginx
+        proc.remove(11);                            // bash exited (unassigned: no event)
+        proc.add(11, 1, "nginx", 99999L, 1, 0, 0, new String[] {"nginx"}, Map.of()); // pid reused
+        ScanResult s3 = d.scan();
+        assertEquals(List.of(new ProcessEvent(11, "web", null), new ProcessEvent(12, "web", null)), s3.started());
+        assertEquals(List.of(), s3.exited());
+        assertEquals(5, d.classified());
+
+        proc.add(10, 1, "perl", 1010L, 1, 0, 0, new String[] {"perl"}, Map.of()); // exec: same pid and start time
+        proc.remove(11);
+        ScanResult s4 = d.scan();
+        assertEquals(List.of(new ProcessEvent(10, null, "web")), s4.moved());
+        assertEquals(List.of(new ProcessEvent(11, "web", null)), s4.exited());
+        assertEquals(List.of(12), s4.inventory().pids("web"), "a classified child keeps its app");
+    }
+
+    @Test
+    void reloadingRulesReclassifiesEverything() {
+        proc.add(1, 0, "init").add(10, 1, "nginx").add(11, 1, "redis-server");
+        ProcessDetector d = detector("apps: [{name: web, processRules: [{name: nginx}]}]");
+        d.scan();
+        d.setApps(apps("""
+                apps:
+                  - {name: cache, processRules: [{name: redis-*}]}
+                  - {name: web2, processRules: [{name: nginx}]}
+                """));
+        ScanResult r = d.scan();
+        assertEquals(List.of(new ProcessEvent(10, "web2", "web"), new ProcessEvent(11, "cache", null)), r.moved());
+        assertEquals(List.of(11), r.inventory().pids("cache"));
+    }
+
+    @Test
+    void statNamesWithSpacesAndParenthesesParse() {
+        proc.add(1, 0, "init").add(7, 1, "a) (b c)");
+        ProcStat s = new ProcReader(proc.root).stat(7);
+        assertEquals("a) (b c)", s.comm());
+        assertEquals(1, s.ppid());
+        assertEquals(1007L, s.startTime());
+        assertEquals(List.of(7), detector("apps: [{name: x, processRules: [{name: \"a) (b*\"}]}]")
+                .scan().inventory().pids("x"));
+    }
+
+    @Test
+    void aProcessThatVanishesMidScanIsSkipped() throws IOException {
+        proc.add(1, 0, "init").add(5, 1, "ghost");
+        Files.delete(proc.root.resolve("5").resolve("stat"));
+        ProcessDetector d = detector("apps: [{name: g, processRules: [{name: ghost}]}]");
+        ScanResult r = d.scan();
+        assertEquals(1, r.inventory().total());
+        assertEquals(0, d.reader().readFailures(), "a vanished process is normal, not a failure");
+    }
+
+    @Test
+    void globs() {
+        assertTrue(Glob.compile("appd*").matcher("appd --x").matches());
+        assertTrue(Glob.compile("a?c").matcher("abc").matches());
+        assertTrue(Glob.compile("[ab]x").matcher("bx").matches());
+        assertTrue(Glob.compile("[!ab]x").matcher("cx").matches());
+        assertTrue(!Glob.compile("[!ab]x").matcher("ax").matches());
+        assertTrue(Glob.compile("a.b+c").matcher("a.b+c").matches());
+        assertTrue(!Glob.compile("a.b").matcher("axb").matches());
+        assertTrue(Glob.compile("x\\*").matcher("x*").matches());
+        assertTrue(!Glob.compile("x\\*").matcher("xy").matches());
+    }
+}
