@@ -15,6 +15,7 @@ abstract class ReconcilingFlowClassifier implements FlowClassifier {
     /** The ruleset generation right after our last read or commit; -1 when unknown. */
     private long lastGeneration = -1;
     private long unchangedShortcuts;
+    private long tableReads;
     private long reconciles;
     private long batchesSent;
     private long commandsSent;
@@ -75,7 +76,13 @@ abstract class ReconcilingFlowClassifier implements FlowClassifier {
                 unchangedShortcuts++;
                 return new Reconcile(0, false, false);
             }
-            TableState have = read();
+            // Nothing committed since our last look: the kernel holds exactly what we last applied. Only when
+            // something was committed (by anyone) is the table read back, diffed, and checked for drift.
+            boolean known = lastApplied != null && lastGeneration >= 0 && g0 == lastGeneration;
+            TableState have = known ? lastApplied : read();
+            if (!known) {
+                tableReads++;
+            }
             boolean adopted = lastApplied == null && have.present;
             boolean drift = lastApplied != null && !TableDiff.between(have, lastApplied).isEmpty();
             Batch batch = TableDiff.between(have, want);
@@ -109,7 +116,7 @@ abstract class ReconcilingFlowClassifier implements FlowClassifier {
 
     @Override
     public synchronized ClassifierStats stats() {
-        return new ClassifierStats(reconciles, batchesSent, commandsSent, drifts, failures, unchangedShortcuts);
+        return new ClassifierStats(reconciles, batchesSent, commandsSent, drifts, failures, unchangedShortcuts, tableReads);
     }
 
     @Override

@@ -75,6 +75,7 @@ abstract class FlowClassifierContract {
                 FlowClassifier.Reconcile r = c.apply(changed);
                 // delete+add for the moved element; a new map, its rule (flows chain refilled), its element.
                 assertTrue(r.commands() <= 8, "commands: " + r.commands());
+                assertEquals(1, c.stats().tableReads(), "only our own commits since the first read: no read back");
                 TableState after = env.table();
                 assertTrue(after.sameAs(RENDERER.render(changed)));
                 assertEquals(before.elementCount() + 1, after.elementCount());
@@ -113,6 +114,7 @@ abstract class FlowClassifierContract {
                         new Op.AddCounter("intruder")));
                 assertFalse(env.table().sameAs(RENDERER.render(Samples.smallNoCgroup())));
                 FlowClassifier.Reconcile r = c.apply(Samples.smallNoCgroup());
+                assertEquals(2, c.stats().tableReads(), "an outside commit makes it read the table again");
                 assertTrue(r.drift());
                 assertTrue(r.commands() > 0);
                 assertTrue(env.table().sameAs(RENDERER.render(Samples.smallNoCgroup())));

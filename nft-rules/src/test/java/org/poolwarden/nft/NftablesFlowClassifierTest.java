@@ -172,6 +172,23 @@ class NftablesFlowClassifierTest extends FlowClassifierContract {
         });
     }
 
+    @Test
+    void aBaseChainPolicyChangedOutsideIsPutBack() throws Exception {
+        Netns.callInScratch(() -> {
+            try (Nftables nft = Nftables.open(); NftablesFlowClassifier c = new NftablesFlowClassifier(nft, "")) {
+                c.apply(Samples.smallNoCgroup());
+                nft.run("add chain inet poolwarden forward { type filter hook forward priority -150; policy drop; }");
+                assertTrue(nft.run("list chain inet poolwarden forward").contains("\"drop\""));
+                FlowClassifier.Reconcile r = c.apply(Samples.smallNoCgroup());
+                assertTrue(r.drift() && r.commands() > 0, r.toString());
+                assertTrue(nft.run("list chain inet poolwarden forward").contains("\"accept\""));
+                assertTrue(KernelTableReader.table(nft.run("list table inet poolwarden"))
+                        .sameAs(new TableRenderer("").render(Samples.smallNoCgroup())));
+            }
+            return null;
+        });
+    }
+
     private static String list(Nftables nft) {
         try {
             return nft.run("list table inet poolwarden");
