@@ -155,6 +155,11 @@ class NftBenchmarkTest {
                         long t3 = System.nanoTime();
                         c.counters();
                         steady.put("counters_read_ms", round((System.nanoTime() - t3) / 1e6));
+                        DesiredState fewer = withoutRule(e.getValue(), 4321);
+                        c.apply(e.getValue());
+                        long t4 = System.nanoTime();
+                        assertEquals(1, c.apply(fewer).commands());
+                        steady.put("one_rule_removed_apply_ms", round((System.nanoTime() - t4) / 1e6));
                     }
                     return null;
                 });
@@ -170,6 +175,18 @@ class NftBenchmarkTest {
         @SuppressWarnings("unchecked")
         Map<String, Object> mixed = (Map<String, Object>) r.get("mixed_9000_exact_1000_prefix_and_port_range");
         assertTrue((double) mixed.get("load_ms_median") <= 1000, r.toString());
+    }
+
+    /** The same state without rule {@code index} (all rules of these states are tcp, remote address and port). */
+    static DesiredState withoutRule(DesiredState s, int index) {
+        List<FlowRuleSpec> rules = new ArrayList<>();
+        for (FlowRule r : s.rules()) {
+            if (r.index() != index) {
+                rules.add(new FlowRuleSpec(r.app(), "tcp", null, FieldType.IPV4.format(r.remote().range()), null,
+                        FieldType.PORT.format(r.remotePort().interval())));
+            }
+        }
+        return DesiredState.of(s.apps().stream().map(a -> AppSpec.of(a.name(), a.classId().toString())).toList(), rules);
     }
 
     static DesiredState exact(int n) {

@@ -94,4 +94,30 @@ class TableRendererTest {
         assertTrue(hybrid.chains.get("forward").rules.stream().noneMatch(r -> r.text().contains("socket")),
                 "socket expressions are not allowed on the forward path");
     }
+
+    @Test
+    void bigIntervalShapesAreSpreadOverAFewMapsStably() {
+        DesiredState big = NftBenchmarkTest.intervals(10_000);
+        TableState t = renderer.render(big);
+        List<String> maps = t.maps.keySet().stream().filter(n -> n.startsWith("flows")).sorted().toList();
+        assertEquals(List.of("flows_v4_proto_raddr_rport_iv", "flows_v4_proto_raddr_rport_iv_s1",
+                "flows_v4_proto_raddr_rport_iv_s2", "flows_v4_proto_raddr_rport_iv_s3"), maps);
+        for (String m : maps) {
+            int size = t.maps.get(m).elements.size();
+            assertTrue(size > 2000 && size < 3000, m + " has " + size);
+        }
+        assertEquals(10_000 + 2, t.elementCount());
+        assertEquals(5, t.chains.get("flows").rules.size(), "one lookup per map and the unclassified counter");
+        // Removing one rule keeps every other element where it was: one delete.
+        List<FlowRuleSpec> specs = new java.util.ArrayList<>();
+        for (FlowRule r : big.rules()) {
+            specs.add(new FlowRuleSpec(r.app(), "tcp", null, FieldType.IPV4.format(r.remote().range()), null,
+                    FieldType.PORT.format(r.remotePort().interval())));
+        }
+        specs.remove(777);
+        Batch b = TableDiff.between(t, renderer.render(DesiredState.of(
+                big.apps().stream().map(a -> AppSpec.of(a.name(), a.classId().toString())).toList(), specs)));
+        assertEquals(1, b.size(), b.text());
+        assertTrue(b.ops().get(0) instanceof Op.DeleteElements);
+    }
 }
