@@ -63,7 +63,12 @@ public final class TableRenderer {
         this.cgroupIds = cgroupIds;
     }
 
-    /** A key shape: which fields a rule matches and whether any of them is a prefix or range. */
+    /**
+     * A key shape: which fields a rule matches and whether any of them is a prefix or range. Key fields go from
+     * the most selective to the least (addresses, ports, protocol): an interval map (pipapo) narrows field by
+     * field and pays for every element the first field lets through, so "tcp" first would cost every lookup the
+     * whole map (measured: 4x less TCP throughput for unmatched traffic with 10,000 rules).
+     */
     record Shape(int family, boolean proto, boolean laddr, boolean raddr, boolean lport, boolean rport,
                  boolean interval) {
         int fields() {
@@ -73,9 +78,6 @@ public final class TableRenderer {
         String mapName() {
             StringBuilder sb = new StringBuilder("flows");
             sb.append(family == 4 ? "_v4" : family == 6 ? "_v6" : "");
-            if (proto) {
-                sb.append("_proto");
-            }
             if (laddr) {
                 sb.append("_laddr");
             }
@@ -88,15 +90,15 @@ public final class TableRenderer {
             if (rport) {
                 sb.append("_rport");
             }
+            if (proto) {
+                sb.append("_proto");
+            }
             return sb.append(interval ? "_iv" : "").toString();
         }
 
         List<FieldType> types() {
             List<FieldType> t = new ArrayList<>();
             FieldType addr = family == 6 ? FieldType.IPV6 : FieldType.IPV4;
-            if (proto) {
-                t.add(FieldType.PROTO);
-            }
             if (laddr) {
                 t.add(addr);
             }
@@ -109,15 +111,15 @@ public final class TableRenderer {
             if (rport) {
                 t.add(FieldType.PORT);
             }
+            if (proto) {
+                t.add(FieldType.PROTO);
+            }
             return t;
         }
 
         String keyExpression() {
             List<String> e = new ArrayList<>();
             String ip = family == 6 ? "ip6" : "ip";
-            if (proto) {
-                e.add("meta l4proto");
-            }
             if (laddr) {
                 e.add(ip + " saddr");
             }
@@ -129,6 +131,9 @@ public final class TableRenderer {
             }
             if (rport) {
                 e.add("th dport");
+            }
+            if (proto) {
+                e.add("meta l4proto");
             }
             return String.join(" . ", e);
         }
@@ -273,9 +278,6 @@ public final class TableRenderer {
         List<List<Interval>> out = new ArrayList<>();
         for (int p : protos) {
             List<Interval> k = new ArrayList<>();
-            if (p >= 0) {
-                k.add(Interval.point(p));
-            }
             if (r.local() != null) {
                 k.add(r.local().range());
             }
@@ -287,6 +289,9 @@ public final class TableRenderer {
             }
             if (r.remotePort() != null) {
                 k.add(r.remotePort().interval());
+            }
+            if (p >= 0) {
+                k.add(Interval.point(p));
             }
             out.add(List.copyOf(k));
         }

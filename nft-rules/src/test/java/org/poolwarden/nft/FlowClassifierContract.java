@@ -104,12 +104,12 @@ abstract class FlowClassifierContract {
             try (FlowClassifier c = env.open()) {
                 c.apply(Samples.smallNoCgroup());
                 TableState t = env.table();
-                TableState.NftMap m = t.maps.get("flows_proto_lport");
+                TableState.NftMap m = t.maps.get("flows_lport_proto");
                 List<org.poolwarden.nft.Interval> key = m.elements.keySet().iterator().next();
                 env.outside(List.of(
                         new Op.DeleteElements(m.name, m.fieldTypes(), List.of(key)),
                         new Op.AddElements(m.name, m.fieldTypes(),
-                                List.of(Map.entry(List.of(Interval.point(17), Interval.point(9)), "jump app_web"))),
+                                List.of(Map.entry(List.of(Interval.point(9), Interval.point(17)), "jump app_web"))),
                         new Op.AddRule("flows", new TableState.Rule("intruder", "counter")),
                         new Op.AddCounter("intruder")));
                 assertFalse(env.table().sameAs(RENDERER.render(Samples.smallNoCgroup())));
