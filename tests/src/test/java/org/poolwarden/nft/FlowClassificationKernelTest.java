@@ -150,6 +150,36 @@ class FlowClassificationKernelTest {
         }
     }
 
+    @Test
+    void ipv6FlowsAreClassifiedByTheirMaps() throws Exception {
+        try (Lab lab = Lab.create()) {
+            Lab.Host h = lab.host("h");
+            Lab.Host s = lab.host("s");
+            Lab.Link l = lab.link(h, null, s, null);
+            h.sh("ip -6 addr add fd77::1/64 dev " + l.ifA() + " nodad");
+            s.sh("ip -6 addr add fd77::2/64 dev " + l.ifB() + " nodad");
+            htb(h, l.ifA());
+            DesiredState desired = DesiredState.of(
+                    List.of(AppSpec.of("v6net", "1:10"), AppSpec.of("v6tcp", "1:20")),
+                    List.of(new FlowRuleSpec("v6net", null, null, "fd77::/64", null, null),          // interval map
+                            new FlowRuleSpec("v6tcp", "tcp", "fd77::1", "fd77::2", null, "5204"))); // exact, wins
+            try (NftablesFlowClassifier c = NftablesFlowClassifier.open(h.netns(), "")) {
+                c.apply(desired);
+                h.runOk("ping", "-6", "-c", "5", "-i", "0.05", "-W", "2", "fd77::2");
+                s.start("iperf3", "-s", "-1", "-p", "5204");
+                waitForListener(s, 5204);
+                h.runOk("iperf3", "-6", "-c", "fd77::2", "-p", "5204", "-t", "1", "-b", "100M");
+                AppCounters counters = c.counters();
+                Map<String, Traffic> classes = htbClasses(h, l.ifA());
+                // Echo requests (and any unicast neighbour probe) to fd77::/64; the iperf3 flow is the exact rule's.
+                assertTrue(counters.of("v6net").packets() >= 5 && counters.of("v6net").bytes() < 100_000, counters.toString());
+                assertTrue(counters.of("v6tcp").bytes() > 5_000_000L, counters.toString());
+                assertEquals(counters.of("v6net").packets(), classes.get("1:10").packets(), classes + " " + counters);
+                assertRatio(classes.get("1:20").bytes(), counters.of("v6tcp").bytes(), 1.0, 1.10, classes + " " + counters);
+            }
+        }
+    }
+
     /** Rules for apps "bulk" and "other": {@code n} exact hosts, plus one /24 per 100 with a port range. */
     static DesiredState withExtraRules(int n, String bulkClass) {
         List<FlowRuleSpec> rules = new java.util.ArrayList<>();
