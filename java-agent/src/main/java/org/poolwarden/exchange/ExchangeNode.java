@@ -32,6 +32,9 @@ public final class ExchangeNode {
     public record Identity(long id, InetSocketAddress address, int poolId, KeyRing keys) {
     }
 
+    /** About 100 packets at most; anything beyond arrives by anti-entropy. */
+    static final int JOIN_ENTRY_LIMIT = 2000;
+
     private final ExchangeConfig cfg;
     private final long self;
     private final Transport transport;
@@ -251,6 +254,10 @@ public final class ExchangeNode {
                 onDigest(d, replies);
             } else {
                 membership.handle(m, from, p.sender(), nowNanos);
+                if (m instanceof Message.Join) {
+                    // a joiner should not wait for anti-entropy to learn the pool's state: push it now
+                    replies.addAll(entries.snapshot(JOIN_ENTRY_LIMIT));
+                }
             }
         }
         if (!replies.isEmpty()) {
