@@ -136,8 +136,14 @@ public final class ExchangeNode {
         membership.seed(id, address, nowNanos);
     }
 
-    /** Publishes a new version of one of this host's entries. */
+    /**
+     * Publishes a new version of one of this host's entries.
+     *
+     * @throws IllegalArgumentException if the key is empty or longer than 64 UTF-8 bytes, or the value above 1024 bytes
+     */
     public Message.Entry publish(String key, byte[] value, long nowNanos) {
+        // reject here, in the caller's hands, what the encoder would refuse later inside a tick
+        MessageCodec.validate(new Message.Entry(self, key, 0, 0, value));
         nextVersion = Math.max(nextVersion + 1, wallMillis.getAsLong() * 1000);
         return entries.publish(key, value, nextVersion, cfg.entryTtl(), relayTransmits());
     }
