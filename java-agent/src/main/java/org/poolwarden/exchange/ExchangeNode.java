@@ -311,7 +311,10 @@ public final class ExchangeNode {
     // ------------------------------------------------------------ send
 
     private PacketCodec.PacketBuilder newPacket() {
-        return codec.newPacket(self, sequence++, wallMillis.getAsLong());
+        long wall = wallMillis.getAsLong();
+        // track the wall clock: if it was wrong at boot and got corrected, we move ahead of what peers remember
+        sequence = Math.max(sequence + 1, wall * 1000);
+        return codec.newPacket(self, sequence, wall);
     }
 
     private void send(InetSocketAddress to, PacketCodec.PacketBuilder b) {
