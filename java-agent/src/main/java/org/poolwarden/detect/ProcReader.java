@@ -29,6 +29,7 @@ public final class ProcReader {
     private ByteBuffer buf = ByteBuffer.allocate(INITIAL_BUFFER);
     private long filesRead;
     private long readFailures;
+    private long accessDenied;
 
     public ProcReader(Path procRoot) {
         this.root = procRoot;
@@ -115,8 +116,14 @@ public final class ProcReader {
         return filesRead;
     }
 
+    /** Unexpected read errors (malformed files, I/O errors); a process that vanished is not one. */
     public long readFailures() {
         return readFailures;
+    }
+
+    /** Files we may not read (other users' environ without root). */
+    public long accessDenied() {
+        return accessDenied;
     }
 
     /** Reads PID/name into {@link #buf}; returns the length, or -1 when the file is gone or unreadable. */
@@ -139,6 +146,9 @@ public final class ProcReader {
             return buf.position();
         } catch (NoSuchFileException e) {
             return -1; // exited between listing and reading: normal, not a failure
+        } catch (java.nio.file.AccessDeniedException e) {
+            accessDenied++; // another user's environ when not root: expected, such rules cannot match it
+            return -1;
         } catch (IOException | SecurityException e) {
             readFailures++;
             return -1;
