@@ -150,7 +150,6 @@ public final class HistoryStore implements AutoCloseable {
                     out.add(new Point(rs.getLong(1), rs.getDouble(2), rs.getDouble(3), rs.getDouble(4), rs.getLong(5)));
                 }
             }
-            q.close();
             db.commit(); // end the read transaction so WAL checkpoints are not held back
             return out;
         } catch (SQLException e) {
