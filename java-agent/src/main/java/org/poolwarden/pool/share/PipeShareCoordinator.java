@@ -202,6 +202,13 @@ public final class PipeShareCoordinator implements ExchangeListener {
     }
 
     private void merge(VersionedPolicy p) {
+        if (!p.deleted() && !PolicyCatalog.of(PolicySet.of(List.of(p))).problems().isEmpty()) {
+            // every host applies the same check, so all of them drop the copy and still converge
+            counters.increment(Counter.POLICY_PROBLEM);
+            note("policy " + p.key() + " v" + p.version() + " from " + p.originId() + " rejected: "
+                    + PolicyCatalog.of(PolicySet.of(List.of(p))).problems().get(0));
+            return;
+        }
         PolicySet next = policies.with(p);
         if (next == policies) {
             counters.increment(Counter.POLICY_SUPERSEDED);
@@ -210,7 +217,6 @@ public final class PipeShareCoordinator implements ExchangeListener {
         counters.increment(Counter.POLICY_APPLIED);
         policies = next;
         catalog = PolicyCatalog.of(policies);
-        counters.add(Counter.POLICY_PROBLEM, catalog.problems().size());
     }
 
     // ------------------------------------------------------------ exchange events
@@ -368,6 +374,7 @@ public final class PipeShareCoordinator implements ExchangeListener {
 
     private List<PeerPipeState> inputs(PipeState s, long interval) {
         String key = ShareCodec.demandKey(s.pipe.pipeId());
+        double bookedLimit = Math.ceil(s.bookings.total() * s.pipe.config().tickSeconds());
         TreeMap<Long, Liveness> who = new TreeMap<>();
         for (MemberView m : exchange.members()) {
             if (s.pipe.participants().isEmpty() || s.pipe.participants().contains(m.id())) {
@@ -402,6 +409,13 @@ public final class PipeShareCoordinator implements ExchangeListener {
             }
             PipeDemandEntry d = pick(peer, interval);
             String host = hostId(id);
+            if (d != null && id != exchange.selfId() && d.bookedBytes() > bookedLimit) {
+                // nobody can have more booked bytes than the pipe's bookings add up to: the excess is a claim
+                // without a guarantee, moved to unbooked (NaN and negatives are the allocator's to reject)
+                counters.increment(Counter.DEMAND_CLAMPED);
+                d = new PipeDemandEntry(d.pipeId(), d.interval(), bookedLimit,
+                        d.unbookedBytes() + (d.bookedBytes() - bookedLimit), d.activeClasses());
+            }
             out.add(d == null
                     ? new PeerPipeState(host, 0, 0, 1, PeerPipeState.NEVER, w.getValue())
                     : new PeerPipeState(host, d.bookedBytes(), d.unbookedBytes(), d.activeClasses(), d.interval(),

@@ -27,7 +27,7 @@ public final class ShareCounters {
         POLICY_APPLIED,
         /** Policy copies received that lost against the held copy. */
         POLICY_SUPERSEDED,
-        /** Policy copies skipped because their body does not parse (per rebuild of the catalog). */
+        /** Policy copies rejected because their body does not parse or is out of range; never merged or relayed. */
         POLICY_PROBLEM,
         /** Policies set on this host. */
         POLICY_SET,
