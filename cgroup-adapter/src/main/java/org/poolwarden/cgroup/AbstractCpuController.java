@@ -45,20 +45,35 @@ public abstract class AbstractCpuController implements CpuController {
     /** Makes the group (empty, kernel defaults). */
     protected abstract void create(String group);
 
-    /** Removes an empty group; absent is fine. */
+    /** Removes an empty group, or whatever part of it exists; absent is fine and writes nothing. */
     protected abstract void destroy(String group);
 
     protected abstract Knobs readKnobs(String group);
 
     protected abstract void writeWeight(String group, long rawWeight);
 
-    protected abstract void writeQuota(String group, CfsQuota quota);
+    /** Writes the cap; {@code have} is what the kernel holds now (v1 needs it to change the period safely). */
+    protected abstract void writeQuota(String group, CfsQuota have, CfsQuota want);
 
     /** The processes in the group. */
     protected abstract Set<Integer> readPids(String group);
 
     /** Moves a process into the group; false when it no longer exists. */
     protected abstract boolean movePid(String group, int pid);
+
+    /**
+     * Moves several processes into the group; returns those that no longer exist. Implementations may use one
+     * descriptor for all of them.
+     */
+    protected Set<Integer> movePids(String group, Collection<Integer> pids) {
+        Set<Integer> gone = new HashSet<>();
+        for (int pid : pids) {
+            if (!movePid(group, pid)) {
+                gone.add(pid);
+            }
+        }
+        return gone;
+    }
 
     /** Moves threads of {@code pid} that are not in the group; returns how many. */
     protected abstract int fixThreads(String group, int pid);
@@ -106,8 +121,8 @@ public abstract class AbstractCpuController implements CpuController {
         String name = group.name();
         Knobs want = new Knobs(rawWeight(group.weight()), CfsQuota.of(group.cap()));
         if (!exists(name)) {
-            create(name);
             try {
+                create(name);
                 Knobs fresh = readKnobs(name);
                 applyDiff(name, fresh, want);
             } catch (RuntimeException e) {
@@ -145,7 +160,7 @@ public abstract class AbstractCpuController implements CpuController {
         }
         if (!have.quota().equals(want.quota())) {
             try {
-                writeQuota(name, want.quota());
+                writeQuota(name, have.quota(), want.quota());
             } catch (RuntimeException e) {
                 if (weightWritten) {
                     try {
@@ -211,6 +226,7 @@ public abstract class AbstractCpuController implements CpuController {
 
     private void remove(String group) {
         if (!exists(group)) {
+            destroy(group); // a half-made group (present in only one v1 hierarchy) goes too
             confirmed.remove(group);
             return;
         }
@@ -290,18 +306,23 @@ public abstract class AbstractCpuController implements CpuController {
                     continue;
                 }
                 Set<Integer> inside = o == Outcome.CREATED ? Set.of() : readPids(name);
+                List<Integer> missing = new ArrayList<>();
                 for (int pid : d.pids()) {
                     if (inside.contains(pid)) {
                         continue;
                     }
                     // a pid that is gone costs a stat, not a failed write: a quiet reconcile writes nothing
-                    if (processExists(pid) && movePid(name, pid)) {
-                        moved++;
+                    if (processExists(pid)) {
+                        missing.add(pid);
                     } else {
                         vanished++;
                         counters.vanished.incrementAndGet();
                     }
                 }
+                int gone = missing.isEmpty() ? 0 : movePids(name, missing).size();
+                moved += missing.size() - gone;
+                vanished += gone;
+                counters.vanished.addAndGet(gone);
             }
             int removed = 0;
             for (String name : new ArrayList<>(names())) {

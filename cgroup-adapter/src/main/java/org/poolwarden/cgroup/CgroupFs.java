@@ -162,6 +162,44 @@ final class CgroupFs {
         }
     }
 
+    /**
+     * Writes each value with its own write(2) on one open descriptor (cgroup.procs takes one pid per write; one open
+     * for many pids halves the syscalls). Returns the values refused with ESRCH (the process is gone). EINVAL, which
+     * a task still being created gives, is retried a few times, as runc does; any other error stops and is thrown.
+     */
+    List<String> writeEach(Path file, List<String> values) {
+        guard("write", file);
+        List<String> gone = new ArrayList<>();
+        if (values.isEmpty()) {
+            return gone;
+        }
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            for (String v : values) {
+                for (int attempt = 1;; attempt++) {
+                    counters.writes.incrementAndGet();
+                    try {
+                        ch.write(ByteBuffer.wrap(v.getBytes(StandardCharsets.US_ASCII)));
+                        break;
+                    } catch (IOException e) {
+                        int errno = errno(e);
+                        if (errno == Errno.ESRCH) {
+                            gone.add(v);
+                            break;
+                        }
+                        if (errno == Errno.EINVAL && attempt < 5) {
+                            sleeper.sleep(30);
+                            continue;
+                        }
+                        throw fail("write '" + v + "' to", file, e);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw fail("open", file, e);
+        }
+        return gone;
+    }
+
     /** Makes a directory; false when it already existed. */
     boolean mkdir(Path dir) {
         guard("mkdir", dir);

@@ -104,7 +104,9 @@ public final class CgroupV2CpuController extends AbstractCpuController {
 
     @Override
     protected void destroy(String group) {
-        fs.rmdir(root.resolve(group));
+        if (fs.isDirectory(root.resolve(group))) {
+            fs.rmdir(root.resolve(group));
+        }
     }
 
     @Override
@@ -124,7 +126,7 @@ public final class CgroupV2CpuController extends AbstractCpuController {
     }
 
     @Override
-    protected void writeQuota(String group, CfsQuota quota) {
+    protected void writeQuota(String group, CfsQuota have, CfsQuota quota) {
         fs.write(root.resolve(group).resolve("cpu.max"), quota.toCpuMax()); // quota and period in one write
     }
 
@@ -138,22 +140,20 @@ public final class CgroupV2CpuController extends AbstractCpuController {
         return writePid(root.resolve(group).resolve("cgroup.procs"), pid);
     }
 
+    @Override
+    protected Set<Integer> movePids(String group, java.util.Collection<Integer> pids) {
+        return toInts(fs.writeEach(root.resolve(group).resolve("cgroup.procs"), pids.stream().map(String::valueOf).toList()));
+    }
+
+    static Set<Integer> toInts(List<String> values) {
+        Set<Integer> out = new java.util.HashSet<>();
+        values.forEach(v -> out.add(Integer.parseInt(v)));
+        return out;
+    }
+
+    /** One pid, through the same path as many; false when the process is gone (ESRCH). */
     private boolean writePid(Path procs, int pid) {
-        for (int attempt = 1;; attempt++) {
-            try {
-                fs.write(procs, Integer.toString(pid));
-                return true;
-            } catch (KernelException e) {
-                if (e.is(Errno.ESRCH)) {
-                    return false;
-                }
-                if (e.is(Errno.EINVAL) && attempt < 5) {
-                    CgroupFs.REAL_SLEEP.sleep(30); // TASK_NEW, as runc retries
-                    continue;
-                }
-                throw e;
-            }
-        }
+        return fs.writeEach(procs, List.of(Integer.toString(pid))).isEmpty();
     }
 
     /** In a domain cgroup every thread of a process is in the process's cgroup: nothing to fix. */
@@ -176,11 +176,7 @@ public final class CgroupV2CpuController extends AbstractCpuController {
     protected void evacuate(String group, Set<Integer> pids) {
         Path procs = evacuation.resolve("cgroup.procs");
         for (int round = 0; round < 4 && !pids.isEmpty(); round++) {
-            for (int pid : pids) {
-                if (!writePid(procs, pid)) {
-                    counters.vanished.incrementAndGet();
-                }
-            }
+            counters.vanished.addAndGet(fs.writeEach(procs, pids.stream().map(String::valueOf).toList()).size());
             pids = readPids(group); // children forked meanwhile
         }
     }

@@ -144,7 +144,7 @@ public final class FakeCpuController extends AbstractCpuController {
     }
 
     @Override
-    protected void writeQuota(String group, CfsQuota quota) {
+    protected void writeQuota(String group, CfsQuota have, CfsQuota quota) {
         if (failNextQuotaWrite != null) {
             RuntimeException e = failNextQuotaWrite;
             failNextQuotaWrite = null;

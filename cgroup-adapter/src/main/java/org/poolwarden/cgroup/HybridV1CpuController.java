@@ -99,7 +99,9 @@ public final class HybridV1CpuController extends AbstractCpuController {
     @Override
     protected void destroy(String group) {
         for (Path d : dirs(group)) {
-            fs.rmdir(d);
+            if (fs.isDirectory(d)) {
+                fs.rmdir(d);
+            }
         }
     }
 
@@ -118,10 +120,9 @@ public final class HybridV1CpuController extends AbstractCpuController {
     }
 
     @Override
-    protected void writeQuota(String group, CfsQuota quota) {
+    protected void writeQuota(String group, CfsQuota have, CfsQuota quota) {
         Path d = cpuRoot.resolve(group);
-        long oldPeriod = fs.readLong(d.resolve("cpu.cfs_period_us"));
-        if (oldPeriod != quota.periodMicros()) {
+        if (have.periodMicros() != quota.periodMicros()) {
             // lift the quota first so that no intermediate quota/period pair can be refused
             fs.write(d.resolve("cpu.cfs_quota_us"), "-1");
             fs.write(d.resolve("cpu.cfs_period_us"), Long.toString(quota.periodMicros()));
@@ -149,26 +150,23 @@ public final class HybridV1CpuController extends AbstractCpuController {
         return true;
     }
 
-    /**
-     * Writes a pid; false when the process is gone (ESRCH). EINVAL can mean the task is still being created
-     * (TASK_NEW): retried a few times, as runc does.
-     */
-    private boolean writePid(Path procs, int pid) {
-        for (int attempt = 1;; attempt++) {
-            try {
-                fs.write(procs, Integer.toString(pid));
-                return true;
-            } catch (KernelException e) {
-                if (e.is(Errno.ESRCH)) {
-                    return false;
-                }
-                if (e.is(Errno.EINVAL) && attempt < 5) {
-                    CgroupFs.REAL_SLEEP.sleep(30);
-                    continue;
-                }
-                throw e;
+    @Override
+    protected Set<Integer> movePids(String group, java.util.Collection<Integer> pids) {
+        List<String> values = pids.stream().map(String::valueOf).toList();
+        Set<Integer> gone = new HashSet<>();
+        for (Path d : dirs(group)) {
+            List<String> refused = fs.writeEach(d.resolve("cgroup.procs"), values);
+            gone.addAll(CgroupV2CpuController.toInts(refused));
+            if (!refused.isEmpty()) {
+                values = values.stream().filter(v -> !refused.contains(v)).toList();
             }
         }
+        return gone;
+    }
+
+    /** One pid, through the same path as many; false when the process is gone (ESRCH). */
+    private boolean writePid(Path procs, int pid) {
+        return fs.writeEach(procs, List.of(Integer.toString(pid))).isEmpty();
     }
 
     /**
@@ -212,24 +210,16 @@ public final class HybridV1CpuController extends AbstractCpuController {
 
     @Override
     protected void evacuate(String group, Set<Integer> pids) {
-        for (Path target : separate ? List.of(cpuEvacuation, acctEvacuation) : List.of(cpuEvacuation)) {
-            Path procs = target.resolve("cgroup.procs");
-            for (int pid : pids) {
-                if (!writePid(procs, pid)) {
-                    counters.vanished.incrementAndGet();
-                }
+        // a process forked meanwhile inherited the group: later rounds move it too, so rmdir does not stay EBUSY
+        for (int round = 0; round < 4 && !pids.isEmpty(); round++) {
+            List<String> values = pids.stream().map(String::valueOf).toList();
+            for (Path target : separate ? List.of(cpuEvacuation, acctEvacuation) : List.of(cpuEvacuation)) {
+                counters.vanished.addAndGet(fs.writeEach(target.resolve("cgroup.procs"), values).size());
             }
-        }
-        // a process forked meanwhile inherited the group: move it too, so rmdir does not see EBUSY for long
-        for (int round = 0; round < 3; round++) {
-            Set<Integer> left = new HashSet<>();
+            pids = new HashSet<>();
             for (Path d : dirs(group)) {
-                left.addAll(fs.readIds(d.resolve("cgroup.procs")));
+                pids.addAll(fs.readIds(d.resolve("cgroup.procs")));
             }
-            if (left.isEmpty()) {
-                return;
-            }
-            evacuate(group, left);
         }
     }
 

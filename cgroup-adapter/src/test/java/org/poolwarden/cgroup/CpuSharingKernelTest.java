@@ -23,7 +23,8 @@ import org.poolwarden.testing.KernelTest;
  * use 0.25 ± 5% of wall time.
  *
  * <p>Other builds run on this machine. The ratio is immune to them: both groups compete on the same CPU and lose to
- * outsiders in the same proportion. A cap is only an upper bound, and outside load can push use below it; so the
+ * outsiders in the same proportion; the test root's cpu.shares are raised to the maximum anyway, so that the loops
+ * get enough CPU for a precise ratio even at a load average of 100. A cap is only an upper bound, and outside load can push use below it; so the
  * test gives our root a very large cpu.shares (outsiders cannot take its quarter of a CPU), checks through
  * {@code nr_throttled} that the cap, not contention, was what limited it, and retries once if it was not.
  */
@@ -82,6 +83,8 @@ class CpuSharingKernelTest {
     void weightsThreeToOneGiveThreeTimesTheCpuTime() throws Exception {
         controller.ensureGroup(AppGroup.of("heavy", 300));
         controller.ensureGroup(AppGroup.of("light", 100));
+        // our root outweighs everything else on the pinned CPU, so both loops get enough time to measure
+        Files.writeString(controller.cpuRoot().resolve("cpu.shares"), Long.toString(CpuWeights.SHARES_MAX));
         controller.place("heavy", busyLoop(true), false);
         controller.place("light", busyLoop(true), false);
         Thread.sleep(500); // let both settle on the CPU

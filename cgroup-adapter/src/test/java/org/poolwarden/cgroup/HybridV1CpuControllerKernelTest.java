@@ -234,6 +234,20 @@ class HybridV1CpuControllerKernelTest extends CpuControllerContract {
     }
 
     @Test
+    void aHalfMadeGroupIsRemovedAndAVanishedOneRecreatedByReconcile() throws IOException {
+        List<CpuController.Desired> want = List.of(new CpuController.Desired(AppGroup.of("keep", 200), Set.of()));
+        controller.reconcile(want);
+        Files.createDirectory(controller.cpuacctRoot().resolve("half")); // as if a create had been interrupted
+        Files.delete(controller.cpuRoot().resolve("keep")); // someone removed ours
+        ReconcileResult r = controller.reconcile(want);
+        assertEquals(1, r.removed(), r.toString());
+        assertEquals(1, r.created(), r.toString());
+        assertFalse(Files.exists(controller.cpuacctRoot().resolve("half")));
+        assertEquals("2048", read(controller.cpuRoot().resolve("keep").resolve("cpu.shares")));
+        assertEquals(0, controller.reconcile(want).writes());
+    }
+
+    @Test
     void nothingOutsideOurRootIsWritten() {
         KernelException e = org.junit.jupiter.api.Assertions.assertThrows(KernelException.class,
                 () -> new CgroupFs(new CpuCounters(), List.of(controller.cpuRoot()), CgroupFs.REAL_SLEEP)

@@ -48,6 +48,9 @@ class DebianPackageKernelTest {
             assertTrue(conffiles.contains("/etc/poolwarden/poolwarden.yaml "), conffiles);
             String config = Files.readString(Path.of("/etc/poolwarden/poolwarden.yaml"));
             assertTrue(config.lines().anyMatch(l -> l.equals("mode: monitor")), "default config is monitor mode");
+            Commands.Result valid = Commands.run(List.of("/usr/bin/poolwarden", "validate", "/etc/poolwarden"));
+            assertEquals(0, valid.exitCode(), valid.describe());
+            assertTrue(valid.stdout().contains("valid (mode monitor"), valid.stdout());
 
             Commands.Result v = Commands.run(List.of("/usr/bin/poolwarden", "--version"));
             assertEquals(0, v.exitCode(), v.describe());

@@ -135,6 +135,21 @@ class MembershipSimTest {
     }
 
     @Test
+    void aHostRestartedWithItsClockBehindIsAcceptedOnceTheClockIsFixed() {
+        SimCluster c = converged(29, 5);
+        c.runMillis(1000);
+        // boots 10 minutes behind: its sequence numbers start below what peers remember from before
+        SimHost h = c.restart(5, 1, -600_000);
+        c.runMillis(3000);
+        assertTrue(c.host(1).node().counters().get(Counter.DROP_CLOCK_SKEW) > 0);
+        assertEquals(1, h.node().activeMembers(), "nobody accepts it while its clock is off");
+        h.clockSkew(0); // NTP steps the clock
+        c.runMillis(3000);
+        assertTrue(c.converged(), "accepted, not rejected as a replay");
+        assertEquals(5, h.node().activeMembers());
+    }
+
+    @Test
     void fivePercentLossCausesNoFalseDeaths() {
         SimCluster c = converged(26, 24);
         c.net.loss(0.05);
