@@ -52,7 +52,7 @@ public final class ValidateCommand implements Callable<Integer> {
         boolean allValid = true;
         List<Map<String, Object>> reports = new ArrayList<>();
         for (Path f : files) {
-            ConfigLoader.Result r = Files.isDirectory(f) ? ConfigLoader.loadDirectory(f) : ConfigLoader.loadFile(f);
+            ConfigLoader.Result r = ConfigLoader.load(f);
             allValid &= r.valid();
             if (json) {
                 reports.add(report(f, r));

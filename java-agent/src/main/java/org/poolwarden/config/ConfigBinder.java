@@ -47,7 +47,10 @@ final class ConfigBinder {
     static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     /** The kernel keeps 15 characters of a process name (TASK_COMM_LEN 16). */
     static final int COMM_MAX = 15;
+    /** Below 1 ms the loop would spin; above 1 s pipe shares react too slowly to be worth "fast". */
     static final long MIN_FAST_TICK_MILLIS = 1, MAX_FAST_TICK_MILLIS = 1000;
+    /** Scanning /proc more often than every 100 ms costs more than it finds; after a minute new processes run
+     *  unmanaged too long. */
     static final long MIN_SLOW_TICK_MILLIS = 100, MAX_SLOW_TICK_MILLIS = 60_000;
     static final long MAX_ID = 4_294_967_294L; // uid/gid (uid_t) minus the invalid (uid_t)-1
 

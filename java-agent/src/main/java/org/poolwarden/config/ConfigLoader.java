@@ -57,6 +57,11 @@ public final class ConfigLoader {
         return result(config, errors);
     }
 
+    /** A config directory ({@link #loadDirectory}) or a single file ({@link #loadFile}), as --config names it. */
+    public static Result load(Path path) {
+        return Files.isDirectory(path) ? loadDirectory(path) : loadFile(path);
+    }
+
     public static Result loadFile(Path path) {
         String file = path.toString();
         try {

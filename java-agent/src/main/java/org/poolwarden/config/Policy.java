@@ -14,6 +14,7 @@ public record Policy(int priority, CpuPolicy cpu, List<BandwidthPolicy> bandwidt
         bandwidth = List.copyOf(bandwidth);
     }
 
+    /** Ten levels: enough to rank tiers of service, few enough that operators use them consistently. */
     public static final int MIN_PRIORITY = 1;
     public static final int MAX_PRIORITY = 10;
     /** The middle, so an operator can rank an app above or below the rest without editing every policy. */
@@ -24,6 +25,7 @@ public record Policy(int priority, CpuPolicy cpu, List<BandwidthPolicy> bandwidt
      * percentage of the host's CPU; both may carry a cap (percentage of the host, enforced with cpu.max).
      */
     public record CpuPolicy(Integer weight, Double percent, Double capPercent) {
+        /** cgroup v2 cpu.weight's own range, so a weight is written as given. */
         public static final int MIN_WEIGHT = 1;
         public static final int MAX_WEIGHT = 10000;
     }

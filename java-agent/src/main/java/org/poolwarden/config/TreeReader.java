@@ -40,6 +40,11 @@ final class TreeReader {
                 return null;
             }
             ConfigNode root = r.value(p, "");
+            if (p.nextToken() != null) {
+                errors.add(new ConfigError(r.loc(p.currentTokenLocation()), "", format == ConfigFormat.JSON
+                        ? "unexpected content after the end of the JSON document"
+                        : "a second YAML document; a config file holds exactly one"));
+            }
             return root;
         } catch (JsonProcessingException e) {
             errors.add(new ConfigError(r.loc(e.getLocation()), "", "syntax error: "

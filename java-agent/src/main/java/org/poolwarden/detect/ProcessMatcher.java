@@ -30,6 +30,13 @@ public final class ProcessMatcher {
     private record Compiled(ProcessRule rule, Pattern name, Pattern cmdline, Pattern envValue, Pattern parentName) {}
 
     private final List<String> apps = new ArrayList<>();
+    /**
+     * Apps that have a rule with this literal process name (no glob), and apps that have any rule without one. A
+     * process is only tested against the union, in app order: with hundreds of apps, most rules name a process, and
+     * this turns a scan over every app into a hash lookup.
+     */
+    private final Map<String, int[]> byLiteralName = new java.util.HashMap<>();
+    private final int[] withoutLiteralName;
     private final List<List<Compiled>> rules = new ArrayList<>();
     private final IdNames ids;
     private final boolean needsCmdline, needsEnv, needsIds;
@@ -37,7 +44,10 @@ public final class ProcessMatcher {
     public ProcessMatcher(List<App> appList, IdNames ids) {
         this.ids = ids;
         boolean c = false, e = false, i = false;
+        Map<String, java.util.TreeSet<Integer>> byName = new java.util.HashMap<>();
+        java.util.TreeSet<Integer> unnamed = new java.util.TreeSet<>();
         for (App a : appList) {
+            int index = apps.size();
             apps.add(a.name());
             List<Compiled> l = new ArrayList<>();
             for (ProcessRule r : a.processRules()) {
@@ -45,12 +55,19 @@ public final class ProcessMatcher {
                         r.cmdline() == null ? null : Glob.compile(r.cmdline()),
                         r.env() == null || r.env().valueGlob() == null ? null : Glob.compile(r.env().valueGlob()),
                         r.parentName() == null ? null : Glob.compile(r.parentName())));
+                if (r.name() != null && !hasGlob(r.name())) {
+                    byName.computeIfAbsent(r.name(), k -> new java.util.TreeSet<>()).add(index);
+                } else {
+                    unnamed.add(index);
+                }
                 c |= r.cmdline() != null || r.cmdlineRegex() != null;
                 e |= r.env() != null;
                 i |= r.uid() != null || r.gid() != null || r.user() != null || r.group() != null;
             }
             rules.add(l);
         }
+        withoutLiteralName = unnamed.stream().mapToInt(Integer::intValue).toArray();
+        byName.forEach((k, v) -> byLiteralName.put(k, v.stream().mapToInt(Integer::intValue).toArray()));
         needsCmdline = c;
         needsEnv = e;
         needsIds = i;
@@ -70,7 +87,18 @@ public final class ProcessMatcher {
     }
 
     public Match match(Facts f) {
-        for (int a = 0; a < rules.size(); a++) {
+        int[] named = byLiteralName.getOrDefault(f.stat().comm(), NO_APPS);
+        int[] other = withoutLiteralName;
+        int i = 0, j = 0;
+        while (i < named.length || j < other.length) {
+            // Merge the two ascending lists: candidates in app order, each once.
+            int a;
+            if (j >= other.length || (i < named.length && named[i] < other[j])) a = named[i++];
+            else if (i >= named.length || other[j] < named[i]) a = other[j++];
+            else {
+                a = named[i++];
+                j++;
+            }
             boolean matched = false, children = false;
             for (Compiled c : rules.get(a)) {
                 if (matches(c, f)) {
@@ -81,6 +109,12 @@ public final class ProcessMatcher {
             if (matched) return new Match(a, children);
         }
         return Match.NONE;
+    }
+
+    private static final int[] NO_APPS = new int[0];
+
+    private static boolean hasGlob(String s) {
+        return s.indexOf('*') >= 0 || s.indexOf('?') >= 0 || s.indexOf('[') >= 0 || s.indexOf('\\') >= 0;
     }
 
     private boolean matches(Compiled c, Facts f) {

@@ -84,24 +84,24 @@ public record ExchangeConfig(
     public static ExchangeConfig wan() {
         return new ExchangeConfig(
                 Duration.ofMillis(100),  // half the packets of LAN; WAN RTT dominates anyway
-                4,
-                4,                       // more sends: WAN loss is higher
-                8,
-                64,
+                4,                       // as LAN: ~log4(n) rounds
+                4,                       // as LAN; a WAN miss is repaired by the origin's retransmission
+                8,                       // as LAN
+                64,                      // back-off to 6.4 s at this tick: settled entries cost little on paid links
                 Duration.ofSeconds(5),   // digests are the expensive part on a paid link
                 Duration.ofSeconds(1),   // memberlist's LAN interval: RTT 300 ms needs room for ping-req legs
                 Duration.ofMillis(700),  // > 2 WAN RTTs
-                3,
+                3,                       // as LAN
                 6,                       // memberlist's WAN multiplier
-                6,
+                6,                       // memberlist's SuspicionMaxTimeoutMult
                 Duration.ofSeconds(5),   // WAN routing flaps last seconds
-                8,
-                4,
-                Duration.ofSeconds(60),
-                Duration.ofSeconds(5),
-                Duration.ofSeconds(2),
+                8,                       // as LAN
+                4,                       // as LAN
+                Duration.ofSeconds(60),  // news crosses slow links late; remember the dead longer
+                Duration.ofSeconds(5),   // a remote seed is retried without flooding the link
+                Duration.ofSeconds(2),   // WAN scheduling and RTT jitter are larger; only long stalls count
                 1200,                    // tunnels (IPsec, WireGuard) eat into the MTU
-                Duration.ofSeconds(60));
+                Duration.ofSeconds(60)); // as LAN
     }
 
     /**

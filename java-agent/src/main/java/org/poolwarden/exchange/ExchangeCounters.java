@@ -20,6 +20,8 @@ public final class ExchangeCounters {
         /** A record of a type this version does not know; skipped, the rest of the packet is used. */
         SKIPPED_UNKNOWN_RECORD,
         TICKS, PAUSES_DETECTED,
+        /** A bug caught at the event loop's edge so the loop keeps running; should stay 0. */
+        INTERNAL_ERRORS,
         PROBES_SENT, PROBE_ACKS, PROBES_FAILED, INDIRECT_PROBES_SENT, INDIRECT_PROBES_SERVED, NACKS_SENT, NACKS_RECEIVED,
         SUSPICIONS_RAISED, SUSPICION_CONFIRMATIONS, REFUTATIONS, MEMBERS_DECLARED_FAILED, MEMBERS_REAPED,
         JOINS_SENT, JOINS_SERVED,

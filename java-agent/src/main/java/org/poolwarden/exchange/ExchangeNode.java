@@ -32,6 +32,9 @@ public final class ExchangeNode {
     public record Identity(long id, InetSocketAddress address, int poolId, KeyRing keys) {
     }
 
+    /** About 100 packets at most; anything beyond arrives by anti-entropy. */
+    static final int JOIN_ENTRY_LIMIT = 2000;
+
     private final ExchangeConfig cfg;
     private final long self;
     private final Transport transport;
@@ -133,8 +136,14 @@ public final class ExchangeNode {
         membership.seed(id, address, nowNanos);
     }
 
-    /** Publishes a new version of one of this host's entries. */
+    /**
+     * Publishes a new version of one of this host's entries.
+     *
+     * @throws IllegalArgumentException if the key is empty or longer than 64 UTF-8 bytes, or the value above 1024 bytes
+     */
     public Message.Entry publish(String key, byte[] value, long nowNanos) {
+        // reject here, in the caller's hands, what the encoder would refuse later inside a tick
+        MessageCodec.validate(new Message.Entry(self, key, 0, 0, value));
         nextVersion = Math.max(nextVersion + 1, wallMillis.getAsLong() * 1000);
         return entries.publish(key, value, nextVersion, cfg.entryTtl(), relayTransmits());
     }
@@ -251,6 +260,10 @@ public final class ExchangeNode {
                 onDigest(d, replies);
             } else {
                 membership.handle(m, from, p.sender(), nowNanos);
+                if (m instanceof Message.Join) {
+                    // a joiner should not wait for anti-entropy to learn the pool's state: push it now
+                    replies.addAll(entries.snapshot(JOIN_ENTRY_LIMIT));
+                }
             }
         }
         if (!replies.isEmpty()) {
@@ -298,7 +311,10 @@ public final class ExchangeNode {
     // ------------------------------------------------------------ send
 
     private PacketCodec.PacketBuilder newPacket() {
-        return codec.newPacket(self, sequence++, wallMillis.getAsLong());
+        long wall = wallMillis.getAsLong();
+        // track the wall clock: if it was wrong at boot and got corrected, we move ahead of what peers remember
+        sequence = Math.max(sequence + 1, wall * 1000);
+        return codec.newPacket(self, sequence, wall);
     }
 
     private void send(InetSocketAddress to, PacketCodec.PacketBuilder b) {

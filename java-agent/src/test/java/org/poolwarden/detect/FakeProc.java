@@ -10,15 +10,15 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 /** A fake /proc tree in a directory: the files ProcReader reads, in the kernel's formats. */
-final class FakeProc {
-    final Path root;
+public final class FakeProc {
+    public final Path root;
 
-    FakeProc(Path root) {
+    public FakeProc(Path root) {
         this.root = root;
     }
 
     /** Adds or replaces a process. */
-    FakeProc add(int pid, int ppid, String comm, long startTime, int session, int uid, int gid, String[] argv,
+    public FakeProc add(int pid, int ppid, String comm, long startTime, int session, int uid, int gid, String[] argv,
                  Map<String, String> env) {
         try {
             Path d = root.resolve(Integer.toString(pid));
@@ -42,11 +42,11 @@ final class FakeProc {
         }
     }
 
-    FakeProc add(int pid, int ppid, String comm, String... argv) {
+    public FakeProc add(int pid, int ppid, String comm, String... argv) {
         return add(pid, ppid, comm, 1000L + pid, 1, 0, 0, argv.length == 0 ? new String[] {comm} : argv, Map.of());
     }
 
-    FakeProc remove(int pid) {
+    public FakeProc remove(int pid) {
         try (Stream<Path> s = Files.walk(root.resolve(Integer.toString(pid)))) {
             s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             return this;

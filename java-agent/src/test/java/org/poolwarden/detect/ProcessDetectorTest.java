@@ -148,6 +148,45 @@ class ProcessDetectorTest {
     }
 
     @Test
+    void settledProcessesAreReadOnlyEveryFewScansYetALateExecIsSeenWithinThem() {
+        proc.add(1, 0, "init");
+        for (int pid = 100; pid < 200; pid++) proc.add(pid, 1, "idle");
+        ProcessDetector d = detector("apps: [{name: web, processRules: [{name: nginx}]}]");
+        ProcReader r = d.reader();
+        for (int i = 0; i < ProcessDetector.YOUNG_SCANS + 1; i++) d.scan();
+        long before = r.filesRead();
+        d.scan();
+        long perScan = r.filesRead() - before;
+        assertTrue(perScan > 0 && perScan <= 101 / ProcessDetector.RECHECK_EVERY_SCANS + 1,
+                "a settled scan reads about 1/" + ProcessDetector.RECHECK_EVERY_SCANS + " of the stat files: " + perScan);
+        proc.add(150, 1, "nginx", 1150L, 1, 0, 0, new String[] {"nginx"}, Map.of()); // exec long after the fork
+        int scansUntilSeen = 0;
+        while (!d.inventory().pids("web").contains(150) && scansUntilSeen <= ProcessDetector.RECHECK_EVERY_SCANS) {
+            d.scan();
+            scansUntilSeen++;
+        }
+        assertEquals(List.of(150), d.inventory().pids("web"));
+        assertTrue(scansUntilSeen <= ProcessDetector.RECHECK_EVERY_SCANS, "seen after " + scansUntilSeen + " scans");
+        proc.add(200, 1, "nginx");
+        assertEquals(List.of(new ProcessEvent(200, "web", null)), d.scan().started(), "new processes: at once");
+    }
+
+    @Test
+    void manyAppsWithLiteralAndGlobNamesKeepConfigOrder() {
+        proc.add(1, 0, "init").add(10, 1, "java").add(11, 1, "javac");
+        ProcessDetector d = detector("""
+                apps:
+                  - {name: g1, processRules: [{name: "jav?"}]}
+                  - {name: l1, processRules: [{name: java}, {name: javac}]}
+                  - {name: g2, processRules: [{name: "java*"}]}
+                """);
+        Inventory inv = d.scan().inventory();
+        assertEquals(List.of(10), inv.pids("g1"));
+        assertEquals(List.of(11), inv.pids("l1"));
+        assertEquals(List.of(), inv.pids("g2"));
+    }
+
+    @Test
     void reloadingRulesReclassifiesEverything() {
         proc.add(1, 0, "init").add(10, 1, "nginx").add(11, 1, "redis-server");
         ProcessDetector d = detector("apps: [{name: web, processRules: [{name: nginx}]}]");

@@ -107,6 +107,15 @@ class NodeBadInputTest {
     }
 
     @Test
+    void publishRejectsWhatTheWireCannotCarry() {
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> node.publish("k", new byte[1025], 0));
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> node.publish("x".repeat(65), new byte[1], 0));
+        assertEquals(1, node.entryCount(), "nothing stored");
+        node.publish("k", new byte[1024], 0);
+        assertEquals(2, node.entryCount());
+    }
+
+    @Test
     void twoHundredThousandGarbageAndMutatedPacketsChangeNothing() {
         Random r = new Random(99);
         List<byte[]> corpus = new ArrayList<>();

@@ -35,7 +35,8 @@ public final class KernelTableReader {
                 t.chains.put(name, new TableState.Chain(name, hook));
             } else if (item.has("rule")) {
                 JsonNode r = item.get("rule");
-                TableState.Chain c = t.chains.get(r.get("chain").asText());
+                String chain = r.get("chain").asText();
+                TableState.Chain c = t.chains.computeIfAbsent(chain, n -> new TableState.Chain(n, null));
                 String id = r.has("comment") ? r.get("comment").asText() : "foreign@" + r.path("handle").asLong();
                 c.rules.add(new TableState.Rule(id, null));
             } else if (item.has("map") || item.has("set")) {

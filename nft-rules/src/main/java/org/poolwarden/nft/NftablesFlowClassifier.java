@@ -34,11 +34,12 @@ public final class NftablesFlowClassifier extends ReconcilingFlowClassifier {
      *              generation id and the counters there over its own netlink socket
      */
     private NftablesFlowClassifier(Nftables nft, Path netns, String cgroupPrefix, boolean ownsContext) {
-        super(new TableRenderer(cgroupPrefix));
+        super(null);
         this.nft = nft;
         this.netlink = new NfTablesNetlink(netns);
         this.ownsContext = ownsContext;
         this.cgroup2Mount = cgroupPrefix == null || cgroupPrefix.isEmpty() ? CGROUP_FS : CGROUP_FS.resolve(cgroupPrefix);
+        renderer(new TableRenderer(cgroupPrefix, this::cgroupId));
     }
 
     /** Opens its own context in this thread's network namespace, with the cgroup2 prefix this host needs. */
@@ -72,6 +73,26 @@ public final class NftablesFlowClassifier extends ReconcilingFlowClassifier {
                         + " does not exist under " + cgroup2Mount);
             }
         }
+    }
+
+    /** The cgroup's id as the kernel's socket match compares it: the inode of its directory in cgroup2. */
+    long cgroupId(String path) {
+        try {
+            return ((Number) Files.getAttribute(cgroup2Mount.resolve(path), "unix:ino")).longValue();
+        } catch (java.io.IOException | UnsupportedOperationException e) {
+            return 0;
+        }
+    }
+
+    @Override
+    Object environment(DesiredState desired) {
+        java.util.List<Long> ids = new java.util.ArrayList<>();
+        for (App a : desired.apps()) {
+            if (a.cgroup() != null) {
+                ids.add(cgroupId(a.cgroup()));
+            }
+        }
+        return ids;
     }
 
     @Override

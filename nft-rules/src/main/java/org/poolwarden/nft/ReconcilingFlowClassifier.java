@@ -1,18 +1,21 @@
 package org.poolwarden.nft;
 
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * The reconcile loop shared by the real and the fake classifier: render, read, diff, send. Subclasses only read
  * and write the table.
  */
 abstract class ReconcilingFlowClassifier implements FlowClassifier {
-    private final TableRenderer renderer;
+    private TableRenderer renderer;
     private TableState lastApplied;
     private DesiredState lastDesired;
+    private Object lastEnvironment;
     /** The ruleset generation right after our last read or commit; -1 when unknown. */
     private long lastGeneration = -1;
     private long unchangedShortcuts;
+    private long tableReads;
     private long reconciles;
     private long batchesSent;
     private long commandsSent;
@@ -21,6 +24,15 @@ abstract class ReconcilingFlowClassifier implements FlowClassifier {
 
     ReconcilingFlowClassifier(TableRenderer renderer) {
         this.renderer = renderer;
+    }
+
+    /** For subclasses whose renderer needs {@code this}; call from the constructor only. */
+    void renderer(TableRenderer r) {
+        this.renderer = r;
+    }
+
+    TableRenderer renderer() {
+        return renderer;
     }
 
     /** The table as it is now (absent: {@link TableState#absent()}). */
@@ -38,6 +50,14 @@ abstract class ReconcilingFlowClassifier implements FlowClassifier {
      */
     abstract long generation();
 
+    /**
+     * What else, outside the desired state, the rendered table depends on (the cgroups' ids); an unchanged desired
+     * state with a changed environment is rendered and compared again.
+     */
+    Object environment(DesiredState desired) {
+        return null;
+    }
+
     /** Checks what only the real system can (e.g. that cgroups exist); throws {@link InvalidFlowConfigException}. */
     void precheck(DesiredState desired) {
     }
@@ -46,16 +66,23 @@ abstract class ReconcilingFlowClassifier implements FlowClassifier {
     public synchronized Reconcile apply(DesiredState desired) {
         reconciles++;
         try {
-            boolean sameDesired = lastApplied != null && desired.equals(lastDesired);
-            TableState want = sameDesired ? lastApplied : renderer.render(desired);
             precheck(desired);
+            Object env = environment(desired);
+            boolean sameDesired = lastApplied != null && desired.equals(lastDesired) && Objects.equals(env, lastEnvironment);
+            TableState want = sameDesired ? lastApplied : renderer().render(desired);
             long g0 = generation();
             if (sameDesired && lastGeneration >= 0 && g0 == lastGeneration) {
                 // Nothing was committed anywhere since we last saw the table as we want it: no read, no batch.
                 unchangedShortcuts++;
                 return new Reconcile(0, false, false);
             }
-            TableState have = read();
+            // Nothing committed since our last look: the kernel holds exactly what we last applied. Only when
+            // something was committed (by anyone) is the table read back, diffed, and checked for drift.
+            boolean known = lastApplied != null && lastGeneration >= 0 && g0 == lastGeneration;
+            TableState have = known ? lastApplied : read();
+            if (!known) {
+                tableReads++;
+            }
             boolean adopted = lastApplied == null && have.present;
             boolean drift = lastApplied != null && !TableDiff.between(have, lastApplied).isEmpty();
             Batch batch = TableDiff.between(have, want);
@@ -73,6 +100,7 @@ abstract class ReconcilingFlowClassifier implements FlowClassifier {
             }
             lastApplied = want;
             lastDesired = desired;
+            lastEnvironment = env;
             lastGeneration = g;
             return new Reconcile(batch.size(), drift, adopted);
         } catch (RuntimeException e) {
@@ -88,7 +116,7 @@ abstract class ReconcilingFlowClassifier implements FlowClassifier {
 
     @Override
     public synchronized ClassifierStats stats() {
-        return new ClassifierStats(reconciles, batchesSent, commandsSent, drifts, failures, unchangedShortcuts);
+        return new ClassifierStats(reconciles, batchesSent, commandsSent, drifts, failures, unchangedShortcuts, tableReads);
     }
 
     @Override

@@ -130,6 +130,12 @@ class NftablesFlowClassifierTest extends FlowClassifierContract {
                     try (NftablesFlowClassifier restarted = NftablesFlowClassifier.open(null, prefix)) {
                         assertEquals(new FlowClassifier.Reconcile(0, false, true), restarted.apply(s));
                     }
+                    // The group goes and comes back (an app restart): same path, new id; the rule must be reloaded.
+                    Files.delete(mount.resolve(group));
+                    Files.createDirectory(mount.resolve(group));
+                    FlowClassifier.Reconcile reload = c.apply(s);
+                    assertTrue(reload.commands() > 0 && !reload.drift(), reload.toString());
+                    assertEquals(0, c.apply(s).commands());
                     c.removeAll();
                 } finally {
                     Files.delete(mount.resolve(group));
@@ -161,6 +167,23 @@ class NftablesFlowClassifierTest extends FlowClassifierContract {
                 assertEquals(1, c.stats().unchangedShortcuts());
                 assertEquals(0, c.apply(s).commands());
                 assertEquals(2, c.stats().unchangedShortcuts());
+            }
+            return null;
+        });
+    }
+
+    @Test
+    void aBaseChainPolicyChangedOutsideIsPutBack() throws Exception {
+        Netns.callInScratch(() -> {
+            try (Nftables nft = Nftables.open(); NftablesFlowClassifier c = new NftablesFlowClassifier(nft, "")) {
+                c.apply(Samples.smallNoCgroup());
+                nft.run("add chain inet poolwarden forward { type filter hook forward priority -150; policy drop; }");
+                assertTrue(nft.run("list chain inet poolwarden forward").contains("\"drop\""));
+                FlowClassifier.Reconcile r = c.apply(Samples.smallNoCgroup());
+                assertTrue(r.drift() && r.commands() > 0, r.toString());
+                assertTrue(nft.run("list chain inet poolwarden forward").contains("\"accept\""));
+                assertTrue(KernelTableReader.table(nft.run("list table inet poolwarden"))
+                        .sameAs(new TableRenderer("").render(Samples.smallNoCgroup())));
             }
             return null;
         });

@@ -70,7 +70,7 @@ class TableDiffTest {
         rules.add(FlowRuleSpec.remote("b", "tcp", "172.16.0.3", "22"));
         Batch b = TableDiff.between(before, renderer.render(DesiredState.of(apps, rules)));
         assertEquals(1, b.size(), b.text());
-        assertEquals("add element inet poolwarden flows_v4_proto_raddr_rport { tcp . 172.16.0.3 . 22 : jump app_b }",
+        assertEquals("add element inet poolwarden flows_v4_raddr_rport_proto { 172.16.0.3 . 22 . tcp : jump app_b }",
                 b.ops().get(0).text());
     }
 
@@ -80,8 +80,8 @@ class TableDiffTest {
         TableState before = renderer.render(DesiredState.of(apps, List.of(FlowRuleSpec.remote("a", "tcp", "10.0.0.0/8", "80"))));
         TableState after = renderer.render(DesiredState.of(apps, List.of(FlowRuleSpec.remote("b", "tcp", "10.0.0.0/8", "80"))));
         assertEquals("""
-                delete element inet poolwarden flows_v4_proto_raddr_rport_iv { tcp . 10.0.0.0/8 . 80 }
-                add element inet poolwarden flows_v4_proto_raddr_rport_iv { tcp . 10.0.0.0/8 . 80 : jump app_b }
+                delete element inet poolwarden flows_v4_raddr_rport_proto_iv { 10.0.0.0/8 . 80 . tcp }
+                add element inet poolwarden flows_v4_raddr_rport_proto_iv { 10.0.0.0/8 . 80 . tcp : jump app_b }
                 """, TableDiff.between(before, after).text());
     }
 
@@ -110,7 +110,7 @@ class TableDiffTest {
         assertEquals(List.of(
                 "flush chain inet poolwarden app_b",
                 "delete element inet poolwarden restore { 0x00010002 }",
-                "delete element inet poolwarden flows_v4_proto_raddr_rport { tcp . 10.0.0.2 . 80 }",
+                "delete element inet poolwarden flows_v4_raddr_rport_proto { 10.0.0.2 . 80 . tcp }",
                 "delete chain inet poolwarden app_b",
                 "delete counter inet poolwarden app_b"), ops);
     }

@@ -47,8 +47,8 @@ class TableRendererTest {
                 FlowRuleSpec.remote("b", "tcp", "10.1.2.3", "80")));
         List<String> flows = renderer.render(s).chains.get("flows").rules.stream().map(TableState.Rule::text).toList();
         assertEquals(List.of(
-                "meta l4proto . ip daddr . th dport vmap @flows_v4_proto_raddr_rport",
-                "meta l4proto . ip daddr . th dport vmap @flows_v4_proto_raddr_rport_iv",
+                "ip daddr . th dport . meta l4proto vmap @flows_v4_raddr_rport_proto",
+                "ip daddr . th dport . meta l4proto vmap @flows_v4_raddr_rport_proto_iv",
                 "counter name \"unclassified\""), flows);
     }
 
@@ -56,9 +56,9 @@ class TableRendererTest {
     void anyProtocolWithPortsMeansTcpAndUdp() {
         DesiredState s = DesiredState.of(List.of(AppSpec.of("dns", "1:5")), List.of(
                 new FlowRuleSpec("dns", "any", null, null, null, "53")));
-        TableState.NftMap m = renderer.render(s).maps.get("flows_proto_rport");
-        assertEquals(List.of("tcp . 53", "udp . 53"), m.elements.keySet().stream()
-                .map(k -> FieldType.PROTO.format(k.get(0)) + " . " + FieldType.PORT.format(k.get(1))).toList());
+        TableState.NftMap m = renderer.render(s).maps.get("flows_rport_proto");
+        assertEquals(List.of("53 . tcp", "53 . udp"), m.elements.keySet().stream()
+                .map(k -> FieldType.PORT.format(k.get(0)) + " . " + FieldType.PROTO.format(k.get(1))).toList());
     }
 
     @Test
@@ -93,5 +93,31 @@ class TableRendererTest {
                 .equals("socket cgroupv2 level 2 \"poolwarden/backup\" jump app_backup"));
         assertTrue(hybrid.chains.get("forward").rules.stream().noneMatch(r -> r.text().contains("socket")),
                 "socket expressions are not allowed on the forward path");
+    }
+
+    @Test
+    void bigIntervalShapesAreSpreadOverAFewMapsStably() {
+        DesiredState big = NftBenchmarkTest.intervals(10_000);
+        TableState t = renderer.render(big);
+        List<String> maps = t.maps.keySet().stream().filter(n -> n.startsWith("flows")).sorted().toList();
+        assertEquals(List.of("flows_v4_raddr_rport_proto_iv", "flows_v4_raddr_rport_proto_iv_s1",
+                "flows_v4_raddr_rport_proto_iv_s2", "flows_v4_raddr_rport_proto_iv_s3"), maps);
+        for (String m : maps) {
+            int size = t.maps.get(m).elements.size();
+            assertTrue(size > 2000 && size < 3000, m + " has " + size);
+        }
+        assertEquals(10_000 + 2, t.elementCount());
+        assertEquals(5, t.chains.get("flows").rules.size(), "one lookup per map and the unclassified counter");
+        // Removing one rule keeps every other element where it was: one delete.
+        List<FlowRuleSpec> specs = new java.util.ArrayList<>();
+        for (FlowRule r : big.rules()) {
+            specs.add(new FlowRuleSpec(r.app(), "tcp", null, FieldType.IPV4.format(r.remote().range()), null,
+                    FieldType.PORT.format(r.remotePort().interval())));
+        }
+        specs.remove(777);
+        Batch b = TableDiff.between(t, renderer.render(DesiredState.of(
+                big.apps().stream().map(a -> AppSpec.of(a.name(), a.classId().toString())).toList(), specs)));
+        assertEquals(1, b.size(), b.text());
+        assertTrue(b.ops().get(0) instanceof Op.DeleteElements);
     }
 }

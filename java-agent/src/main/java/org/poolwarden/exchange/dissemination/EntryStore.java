@@ -240,6 +240,20 @@ public final class EntryStore {
         return out;
     }
 
+    /** Up to {@code limit} entries of every origin, TTL 0: the initial state for a joining host. */
+    public List<Message.Entry> snapshot(int limit) {
+        List<Message.Entry> out = new ArrayList<>();
+        for (Origin o : origins.values()) {
+            for (Stored s : o.entries.values()) {
+                if (out.size() >= limit) {
+                    return out;
+                }
+                out.add(s.entry.withTtl(0));
+            }
+        }
+        return out;
+    }
+
     public long maxVersion(long origin) {
         Origin o = origins.get(origin);
         return o == null ? 0 : o.maxVersion;

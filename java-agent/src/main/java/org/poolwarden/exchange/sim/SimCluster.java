@@ -64,6 +64,10 @@ public final class SimCluster {
     }
 
     private SimHost newHost(long id) {
+        return newHost(id, 0);
+    }
+
+    private SimHost newHost(long id, long skewMillis) {
         ExchangeListener l = new ExchangeListener() {
             @Override
             public void onMemberEvent(MemberEvent e) {
@@ -75,7 +79,7 @@ public final class SimCluster {
                 sink.entry(new Seen(id, e.origin(), e.key(), e.version(), nowNanos));
             }
         };
-        return new SimHost(net, cfg, id, POOL_ID, KEYS, seed * 1_000_003L + id, l);
+        return new SimHost(net, cfg, id, POOL_ID, KEYS, seed * 1_000_003L + id, l, skewMillis);
     }
 
     /** Host by id (1-based). */
@@ -114,9 +118,14 @@ public final class SimCluster {
 
     /** Kills host {@code id} and starts a fresh process with the same id and address, joining via {@code seedId}. */
     public SimHost restart(long id, long seedId) {
+        return restart(id, seedId, 0);
+    }
+
+    /** As {@link #restart(long, long)}, with the new process's clock off by {@code skewMillis}. */
+    public SimHost restart(long id, long seedId, long skewMillis) {
         SimHost old = host(id);
         old.kill();
-        SimHost fresh = newHost(id);
+        SimHost fresh = newHost(id, skewMillis);
         hosts.set((int) id - 1, fresh);
         fresh.start(List.of(SimHost.addressOf(seedId)));
         return fresh;

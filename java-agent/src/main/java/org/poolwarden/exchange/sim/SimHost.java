@@ -38,10 +38,17 @@ public final class SimHost implements SimNetwork.Endpoint {
     private long skewMillis;
 
     public SimHost(SimNetwork net, ExchangeConfig cfg, long id, int poolId, KeyRing keys, long seed, ExchangeListener listener) {
+        this(net, cfg, id, poolId, keys, seed, listener, 0);
+    }
+
+    /** A host whose wall clock is already off by {@code skewMillis} when it boots. */
+    public SimHost(SimNetwork net, ExchangeConfig cfg, long id, int poolId, KeyRing keys, long seed, ExchangeListener listener,
+                   long skewMillis) {
         this.net = net;
+        this.skewMillis = skewMillis;
         this.address = addressOf(id);
         this.node = new ExchangeNode(cfg, new ExchangeNode.Identity(id, address, poolId, keys), net.transportFor(address),
-                () -> EPOCH_MILLIS + net.now() / 1_000_000 + skewMillis, new Random(seed), listener, net.now());
+                () -> EPOCH_MILLIS + net.now() / 1_000_000 + this.skewMillis, new Random(seed), listener, net.now());
         net.attach(address, this);
     }
 

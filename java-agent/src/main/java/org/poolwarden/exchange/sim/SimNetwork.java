@@ -30,6 +30,7 @@ public final class SimNetwork {
     private final Random rnd;
     private final Map<InetSocketAddress, Endpoint> endpoints = new HashMap<>();
     private final Map<InetSocketAddress, Integer> partitionOf = new HashMap<>();
+    private final Map<InetSocketAddress, Long> inboundDelay = new HashMap<>();
     private long now;
     private long eventSeq;
     private long latencyNanos = 200_000;
@@ -72,6 +73,11 @@ public final class SimNetwork {
         for (InetSocketAddress a : side) {
             partitionOf.put(a, group);
         }
+    }
+
+    /** Every packet to {@code address} takes this much longer (a host with a congested link or a starved receiver). */
+    public void slowInbound(InetSocketAddress address, long extraNanos) {
+        inboundDelay.put(address, extraNanos);
     }
 
     public void heal() {
@@ -119,7 +125,8 @@ public final class SimNetwork {
             partitioned++;
             return;
         }
-        long delay = latencyNanos + (jitterNanos > 0 ? (long) (rnd.nextDouble() * jitterNanos) : 0);
+        long delay = latencyNanos + (jitterNanos > 0 ? (long) (rnd.nextDouble() * jitterNanos) : 0)
+                + inboundDelay.getOrDefault(to, 0L);
         schedule(now + delay, () -> {
             Endpoint e = endpoints.get(to);
             if (e == null) {

@@ -131,7 +131,13 @@ public final class UdpExchange implements Transport, AutoCloseable {
         pendingTick = null;
         pendingTickAt = Long.MAX_VALUE;
         long now = System.nanoTime();
-        long next = node.tick(now);
+        long next = now + fastTickNanos;
+        try {
+            next = node.tick(now);
+        } catch (RuntimeException e) {
+            // one bad tick must not end the tick chain: that would silently stop probing and gossip
+            node.counters().increment(ExchangeCounters.Counter.INTERNAL_ERRORS);
+        }
         // never sleep longer than a fast tick: a deadline created by a received packet is picked up within one tick
         schedule(Math.min(next, now + fastTickNanos));
     }
@@ -166,8 +172,9 @@ public final class UdpExchange implements Transport, AutoCloseable {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            // ICMP port unreachable and the like surface here on a connectionless socket: count, keep going
-            node.counters().increment(ExchangeCounters.Counter.SEND_ERRORS);
+            // ICMP errors surface here on a connectionless socket, and so would a bug in receive: count, keep going
+            node.counters().increment(cause instanceof java.io.IOException
+                    ? ExchangeCounters.Counter.SEND_ERRORS : ExchangeCounters.Counter.INTERNAL_ERRORS);
         }
     }
 

@@ -48,7 +48,8 @@ class ExchangeBenchmark {
             for (int n : sizes) {
                 long t0 = System.nanoTime();
                 Map<String, Object> r = new LinkedHashMap<>();
-                r.put("dissemination", dissemination(p.getValue(), n));
+                r.put("dissemination", dissemination(p.getValue(), n, 0));
+                r.put("disseminationWith5PercentLoss", dissemination(p.getValue(), n, 0.05));
                 r.put("failureDetection", failureDetection(p.getValue(), n));
                 r.put("falsePositives", falsePositives(p.getValue(), n));
                 r.put("cost", cost(p.getValue(), n));
@@ -128,11 +129,12 @@ class ExchangeBenchmark {
 
     // ------------------------------------------------------------------ (a) dissemination
 
-    Map<String, Object> dissemination(ExchangeConfig cfg, int n) {
+    Map<String, Object> dissemination(ExchangeConfig cfg, int n, double loss) {
         int trials = n >= 1000 ? 40 : n >= 128 ? 150 : 300;
         Watch w = new Watch();
         w.keepEvents = false;
         SimCluster c = started(cfg, n, 1000 + n);
+        c.net.loss(loss);
         c.sink(w);
         Random r = new Random(n);
         List<Long> t99 = new ArrayList<>();
@@ -164,6 +166,7 @@ class ExchangeBenchmark {
         }
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("trials", trials);
+        m.put("packetLoss", loss);
         m.put("to99PercentOfHosts", percentiles(t99));
         m.put("to100PercentOfHosts", percentiles(t100));
         m.put("trialsNotComplete30s", incomplete);
@@ -173,7 +176,7 @@ class ExchangeBenchmark {
     // ------------------------------------------------------------------ (b) failure detection
 
     Map<String, Object> failureDetection(ExchangeConfig cfg, int n) {
-        int trials = n >= 1000 ? 4 : 12;
+        int trials = n >= 1000 ? 6 : 30;
         Watch w = new Watch();
         SimCluster c = started(cfg, n, 2000 + n);
         c.sink(w);

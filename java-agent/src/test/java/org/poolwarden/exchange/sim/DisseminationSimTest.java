@@ -98,6 +98,28 @@ class DisseminationSimTest {
     }
 
     @Test
+    void aJoiningHostReceivesThePoolsEntriesWithTheMemberList() {
+        SimCluster c = new SimCluster(15, ExchangeConfig.lan().withAntiEntropyInterval(java.time.Duration.ofSeconds(60)), 9);
+        // hosts 1..8 form the pool and publish; host 9 comes later; anti-entropy is too slow to help in this test
+        for (SimHost h : c.hosts()) {
+            if (h.node().id() <= 8) {
+                h.start(h.node().id() == 1 ? List.of() : List.of(SimHost.addressOf(1)));
+            }
+        }
+        c.runMillis(2000);
+        for (SimHost h : c.hosts()) {
+            if (h.node().id() <= 8) {
+                h.node().publish("state", new byte[] {(byte) h.node().id()}, c.net.now());
+            }
+        }
+        c.runMillis(2000);
+        c.host(9).start(List.of(SimHost.addressOf(4)));
+        c.runMillis(300);
+        assertEquals(9, c.host(9).node().activeMembers());
+        assertEquals(8, c.host(9).node().entryCount(), "all eight hosts' entries arrived with the join");
+    }
+
+    @Test
     void underTwentyPercentLossEveryHostStillGetsIt() {
         SimCluster c = converged(14, ExchangeConfig.lan(), 32);
         c.net.loss(0.20);

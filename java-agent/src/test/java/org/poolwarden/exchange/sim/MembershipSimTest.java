@@ -135,6 +135,51 @@ class MembershipSimTest {
     }
 
     @Test
+    void aHostRestartedWithItsClockBehindIsAcceptedOnceTheClockIsFixed() {
+        SimCluster c = converged(29, 5);
+        c.runMillis(1000);
+        // boots 10 minutes behind: its sequence numbers start below what peers remember from before
+        SimHost h = c.restart(5, 1, -600_000);
+        c.runMillis(3000);
+        assertTrue(c.host(1).node().counters().get(Counter.DROP_CLOCK_SKEW) > 0);
+        assertEquals(1, h.node().activeMembers(), "nobody accepts it while its clock is off");
+        h.clockSkew(0); // NTP steps the clock
+        c.runMillis(3000);
+        assertTrue(c.converged(), "accepted, not rejected as a replay");
+        assertEquals(5, h.node().activeMembers());
+    }
+
+    /** Suspicions raised by a host whose inbound packets arrive 250 ms late (after its 100 ms probe timeout). */
+    private static long suspicionsBySlowHost(ExchangeConfig cfg, int[] awarenessOut) {
+        SimCluster c = new SimCluster(30, cfg, 12);
+        c.startJoiningVia(1);
+        c.runMillis(3000);
+        c.events.clear();
+        SimHost slow = c.host(3);
+        c.net.slowInbound(slow.address(), 250 * MS);
+        c.runMillis(30_000);
+        awarenessOut[0] = slow.node().awarenessScore();
+        assertTrue(c.events.stream().noneMatch(o -> o.event().type() == Type.FAILED), "nobody declared dead");
+        return slow.node().counters().get(Counter.SUSPICIONS_RAISED);
+    }
+
+    @Test
+    void lifeguardASlowHostStretchesItsOwnTimeoutsInsteadOfAccusingOthers() {
+        ExchangeConfig l = ExchangeConfig.lan();
+        ExchangeConfig noLifeguard = new ExchangeConfig(l.fastTick(), l.gossipFanout(), l.relayTransmitMult(), l.entryTtl(),
+                l.retransmitMaxTicks(), l.antiEntropyInterval(), l.probeInterval(), l.probeTimeout(), l.indirectChecks(),
+                l.suspicionMult(), l.suspicionMaxMult(), l.suspicionFloor(), 1, l.broadcastTransmitMult(), l.reapAfter(),
+                l.joinRetry(), l.pauseThreshold(), l.maxPacketBytes(), l.maxClockSkew());
+        int[] score = new int[1];
+        long with = suspicionsBySlowHost(l, score);
+        assertTrue(score[0] >= 2, "local health degraded: score " + score[0]);
+        long without = suspicionsBySlowHost(noLifeguard, score);
+        assertEquals(0, score[0]);
+        System.out.println("suspicions raised by the slow host in 30 s: with local health " + with + ", without " + without);
+        assertTrue(with * 4 <= without, "local health cuts the slow host's false accusations: " + with + " vs " + without);
+    }
+
+    @Test
     void fivePercentLossCausesNoFalseDeaths() {
         SimCluster c = converged(26, 24);
         c.net.loss(0.05);

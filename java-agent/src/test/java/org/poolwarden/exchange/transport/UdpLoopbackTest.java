@@ -140,6 +140,7 @@ class UdpLoopbackTest {
             s.send(new DatagramPacket(good, good.length, a.localAddress()));
         }
         await("all five datagrams handled", 3000, () -> a.counters().get(Counter.PACKETS_IN) == 5);
+        a.call(n -> null); // PACKETS_IN counts at the start of receive: let the loop finish the last one
         assertEquals(1, a.counters().get(Counter.DROP_TRUNCATED));
         assertEquals(1, a.counters().get(Counter.DROP_OVERSIZED));
         assertEquals(1, a.counters().get(Counter.DROP_WRONG_POOL));

@@ -183,7 +183,10 @@ public final class RtnetlinkBandwidthController implements BandwidthController {
         int ourRoot = BandwidthController.ROOT_MAJOR << 16;
         TreeState.RootQdisc[] root = {null};
         Map<Integer, Integer> leaves = new HashMap<>();
-        dumpAll(() -> QdiscMessages.writeDumpQdiscs(ch.begin(), ch.nextSeq(), ifindex), "qdiscs", m -> {
+        dumpAll(() -> QdiscMessages.writeDumpQdiscs(ch.begin(), ch.nextSeq(), ifindex), () -> {
+            root[0] = null;
+            leaves.clear();
+        }, "qdiscs", m -> {
             if (m.tcIfindex() != ifindex) {
                 return;
             }
@@ -200,7 +203,7 @@ public final class RtnetlinkBandwidthController implements BandwidthController {
         Map<Integer, TreeState.ClassState> classes = new HashMap<>();
         Map<Integer, TreeState.FilterState> filters = new HashMap<>();
         if (root[0] != null && root[0].ours()) {
-            dumpAll(() -> QdiscMessages.writeDumpClasses(ch.begin(), ch.nextSeq(), ifindex), "classes", m -> {
+            dumpAll(() -> QdiscMessages.writeDumpClasses(ch.begin(), ch.nextSeq(), ifindex), classes::clear, "classes", m -> {
                 TcObject c = TcObject.decode(m, objScratch);
                 if ((c.handle() & 0xffff0000) != ourRoot || c.htb() == null) {
                     return;
@@ -210,7 +213,8 @@ public final class RtnetlinkBandwidthController implements BandwidthController {
                 classes.put(c.handle() & 0xffff, new TreeState.ClassState(parentMinor, c.htb().rate(), c.htb().ceil(),
                         c.htb().bufferTicks(), c.htb().cbufferTicks(), c.htb().quantum(), c.htb().prio()));
             });
-            dumpAll(() -> QdiscMessages.writeDumpFilters(ch.begin(), ch.nextSeq(), ifindex, ourRoot), "filters", m -> {
+            dumpAll(() -> QdiscMessages.writeDumpFilters(ch.begin(), ch.nextSeq(), ifindex, ourRoot), filters::clear,
+                    "filters", m -> {
                 FilterInfo f = FilterInfo.decode(m, filterScratch);
                 if (!FilterCodec.U32.equals(f.kind())) {
                     // a filter kind we never create at our root: a prio holding it can never match, replace it
@@ -234,9 +238,18 @@ public final class RtnetlinkBandwidthController implements BandwidthController {
         void write();
     }
 
-    /** A dump, repeated (up to 3 times) when the kernel flags it as interrupted by a concurrent change. */
     private void dumpAll(Request req, String what, java.util.function.Consumer<org.poolwarden.tc.netlink.NetlinkMessage> each) {
+        dumpAll(req, () -> { }, what, each);
+    }
+
+    /**
+     * A dump, repeated (up to 3 times, {@code reset} before each) when the kernel flags it as interrupted by a
+     * concurrent change; the third result is used as it is.
+     */
+    private void dumpAll(Request req, Runnable reset, String what,
+                         java.util.function.Consumer<org.poolwarden.tc.netlink.NetlinkMessage> each) {
         for (int attempt = 0; ; attempt++) {
+            reset.run();
             req.write();
             boolean consistent = ch.dump(what, each);
             if (consistent || attempt == 2) {

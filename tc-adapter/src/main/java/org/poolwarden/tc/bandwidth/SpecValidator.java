@@ -54,7 +54,8 @@ public final class SpecValidator {
         minor(path + ".defaultClass.minor", d.minor(), minors);
         rate(path + ".defaultClass.rate", d.rate(), t.share());
         ceil(path + ".defaultClass.ceil", d.ceil(), d.rate(), t.share());
-        long booked = d.rate();
+        // The default class's rate is not a booking: with the share fully booked it only gets what apps leave.
+        long booked = 0;
         Map<String, String> names = new HashMap<>();
         for (int i = 0; i < t.apps().size(); i++) {
             BandwidthSpec.AppClass a = t.apps().get(i);
@@ -72,8 +73,8 @@ public final class SpecValidator {
             booked += a.rate();
         }
         if (booked > t.share()) {
-            throw new BandwidthSpecException(path + ".apps", "bookings plus the default class (" + booked
-                    + " bit/s) exceed the share (" + t.share() + " bit/s)");
+            throw new BandwidthSpecException(path + ".apps", "bookings (" + booked + " bit/s) exceed the share ("
+                    + t.share() + " bit/s)");
         }
         Map<Integer, String> prios = new HashMap<>();
         for (int i = 0; i < t.classifiers().size(); i++) {

@@ -14,7 +14,7 @@ import org.poolwarden.tc.htb.Psched;
  * and a (wanted, observed) pair into the ordered operations that make observed equal wanted. No I/O.
  */
 public final class TreePlanner {
-    /** r2q given to the root qdisc; irrelevant in practice because every class gets an explicit quantum. */
+    /** r2q given to the root qdisc; irrelevant because every class gets an explicit quantum from the tree's r2q. */
     public static final int R2Q = HtbArithmetic.DEFAULT_R2Q;
 
     private final Psched psched;
@@ -25,22 +25,29 @@ public final class TreePlanner {
         this.mtu = mtu;
     }
 
-    /** Class options for a class of {@code rate}/{@code ceil} bits per second. */
-    public HtbClassOptions options(long rateBits, long ceilBits) {
-        return new HtbClassOptions(HtbArithmetic.bytesPerSecond(rateBits), HtbArithmetic.bytesPerSecond(ceilBits), 0, 0,
-                0, 0, mtu);
+    /**
+     * Class options for a class of {@code rate}/{@code ceil} bits per second, with the quantum rate/r2q for the
+     * tree's r2q (see {@link HtbArithmetic#treeR2q}).
+     */
+    public HtbClassOptions options(long rateBits, long ceilBits, int r2q) {
+        long rate = HtbArithmetic.bytesPerSecond(rateBits);
+        return new HtbClassOptions(rate, HtbArithmetic.bytesPerSecond(ceilBits), 0, 0,
+                HtbArithmetic.quantum(rate, r2q, mtu), 0, mtu);
     }
 
     /** The state the kernel should have for {@code t}. */
     public TreeState want(BandwidthSpec.TreeSpec t) {
         Map<Integer, TreeState.ClassState> classes = new HashMap<>();
         Map<Integer, Integer> leaves = new HashMap<>();
-        classes.put(BandwidthController.ROOT_CLASS_MINOR, state(0, options(t.share(), t.share())));
         BandwidthSpec.DefaultClass d = t.defaultClass();
-        classes.put(d.minor(), state(BandwidthController.ROOT_CLASS_MINOR, options(d.rate(), d.ceil())));
+        // r2q from the share (no leaf rate exceeds it), not from the fastest leaf: a booking change then stays a
+        // one-class change instead of rewriting every quantum
+        int r2q = HtbArithmetic.treeR2q(HtbArithmetic.bytesPerSecond(t.share()));
+        classes.put(BandwidthController.ROOT_CLASS_MINOR, state(0, options(t.share(), t.share(), r2q)));
+        classes.put(d.minor(), state(BandwidthController.ROOT_CLASS_MINOR, options(d.rate(), d.ceil(), r2q)));
         leaves.put(d.minor(), BandwidthController.LEAF_QUEUE_PACKETS);
         for (BandwidthSpec.AppClass a : t.apps()) {
-            classes.put(a.minor(), state(BandwidthController.ROOT_CLASS_MINOR, options(a.rate(), a.ceil())));
+            classes.put(a.minor(), state(BandwidthController.ROOT_CLASS_MINOR, options(a.rate(), a.ceil(), r2q)));
             leaves.put(a.minor(), BandwidthController.LEAF_QUEUE_PACKETS);
         }
         Map<Integer, TreeState.FilterState> filters = new HashMap<>();

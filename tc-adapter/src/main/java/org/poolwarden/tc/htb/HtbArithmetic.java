@@ -92,6 +92,18 @@ public final class HtbArithmetic {
         return (int) Math.max(mtu, Math.min(MAX_QUANTUM, q));
     }
 
+    /**
+     * The r2q for a tree whose leaves' rates are at most {@code maxLeafRate} bytes/s (its share): the default 10,
+     * or larger so the fastest possible leaf's quantum just fits under 200000. Leaves share spare bandwidth in proportion to their quanta, so
+     * one r2q for the whole tree keeps that in proportion to their rates (a per-class clamp would not: at 30 and
+     * 10 Mbit both 200000 and 125000 would give the smaller class more than its share of what is left over).
+     */
+    public static int treeR2q(long maxLeafRate) {
+        // the smallest r with floor(rate / r) <= MAX_QUANTUM (quantum() divides with truncation)
+        long r2q = Math.max(DEFAULT_R2Q, maxLeafRate / (MAX_QUANTUM + 1) + 1);
+        return (int) Math.min(Integer.MAX_VALUE, r2q);
+    }
+
     /** Inverse of the tick conversion (iproute2 tc_calc_xmitsize), for reading bursts back. */
     public static long xmitSize(long rateBytesPerSec, long ticks, Psched psched) {
         return (long) (unsignedDouble(rateBytesPerSec) * (ticks / psched.tickInUsec()) / TIME_UNITS_PER_SEC);

@@ -39,6 +39,7 @@ public final class RtnetlinkChannel implements AutoCloseable {
     private long dumps;
     private long strayMessages;
     private String lastWarning;
+    private long warnings;
 
     private RtnetlinkChannel(NetlinkSocket socket, String name) {
         this.socket = socket;
@@ -203,6 +204,11 @@ public final class RtnetlinkChannel implements AutoCloseable {
         return lastWarning;
     }
 
+    /** How many successful requests came back with a kernel warning (e.g. HTB's "quantum is big"). */
+    public long warnings() {
+        return warnings;
+    }
+
     public long requests() {
         return requests;
     }
@@ -257,6 +263,7 @@ public final class RtnetlinkChannel implements AutoCloseable {
         if (ack.ok()) {
             if (ack.message() != null) {
                 lastWarning = ack.message();
+                warnings++;
             }
             return null;
         }

@@ -104,17 +104,36 @@ class RtnetlinkBandwidthControllerKernelTest extends BandwidthControllerContract
     @Test
     void theKernelHasTheQuantaAndLeafQueuesWeAskedFor() throws Exception {
         controller.apply(spec(29 * MBIT, 40 * MBIT));
+        // the kernel answers "quantum of class 5057xxxx is big" (an extended-ack warning) when a quantum is left to
+        // rate/r2q; ours are explicit, so no request came back with a warning
+        var ch = ((RtnetlinkBandwidthController) controller).channel();
+        assertEquals(0, ch.warnings(), "kernel warning: " + ch.lastWarning());
         String classes = tc("-d", "class", "show", "dev", "pipe0");
-        // 29 Mbit/10 = 362500 would make the kernel warn "quantum is big": we set 200000
-        assertTrue(classes.contains("class htb 5057:10 parent 5057:1 leaf 8010: prio 0 quantum 200000 rate 29Mbit"), classes);
-        // 1 Mbit/10 = 12500 is within bounds and kept
-        assertTrue(classes.contains("quantum 12500 rate 1Mbit"), classes);
+        // 29 Mbit/10 = 362500 would make the kernel warn "quantum is big": the tree's r2q is 25 instead (its 40 Mbit
+        // share / 200000), so every leaf's quantum stays in proportion to its rate: 3625000/25, 1250000/25, 125000/25
+        assertTrue(classes.contains("class htb 5057:10 parent 5057:1 leaf 8010: prio 0 quantum 145000 rate 29Mbit"), classes);
+        assertTrue(classes.contains("quantum 50000 rate 10Mbit"), classes);
+        assertTrue(classes.contains("quantum 5000 rate 1Mbit"), classes);
         String qdiscs = tc("qdisc", "show", "dev", "pipe0");
         assertTrue(qdiscs.contains("qdisc htb 5057: root"), qdiscs);
         assertTrue(qdiscs.contains("qdisc pfifo 8010: parent 5057:10 limit 32p"), qdiscs);
         String filters = tc("filter", "show", "dev", "pipe0");
         assertTrue(filters.contains("flowid 5057:10"), filters);
         assertTrue(filters.contains("match 00001451/0000ffff at 20"), "dport 5201: " + filters);
+    }
+
+    @Test
+    void aRestartedControllerTakesOverTheTreeWithoutSendingAnything() throws Exception {
+        BandwidthSpec both = new BandwidthSpec(device(), LINK, tree(29 * MBIT, 40 * MBIT), tree(15 * MBIT, 20 * MBIT), false);
+        controller.apply(both);
+        String before = snapshot();
+        try (BandwidthController restarted = RtnetlinkBandwidthController.open(Netns.named(ns))) {
+            ApplyReport r = restarted.apply(both);
+            assertTrue(r.unchanged(), r.changes().toString());
+            assertEquals(0, r.driftCorrected());
+            assertEquals(4, restarted.stats(device()).egress().size());
+        }
+        assertEquals(before, snapshot());
     }
 
     @Test

@@ -141,6 +141,26 @@ class HtbArithmeticTest {
     }
 
     @Test
+    void treeR2qKeepsTheFastestQuantumUnderTheWarningLimitAndTheRatiosIntact() {
+        assertEquals(10, HtbArithmetic.treeR2q(125_000));
+        assertEquals(10, HtbArithmetic.treeR2q(2_000_000));
+        assertEquals(19, HtbArithmetic.treeR2q(3_750_000)); // 30 Mbit
+        assertEquals(25_000, HtbArithmetic.treeR2q(5_000_000_000L)); // 40 Gbit
+        int r2q = HtbArithmetic.treeR2q(3_750_000);
+        int a = HtbArithmetic.quantum(3_750_000, r2q, MTU);
+        int b = HtbArithmetic.quantum(1_250_000, r2q, MTU);
+        assertTrue(a <= HtbArithmetic.MAX_QUANTUM);
+        assertEquals(3.0, (double) a / b, 0.001);
+    }
+
+    @Property
+    void treeR2qNeverLetsAQuantumExceedTheLimit(@ForAll @LongRange(min = 1, max = 1L << 40) long maxRate) {
+        int r2q = HtbArithmetic.treeR2q(maxRate);
+        assertTrue(maxRate / r2q <= HtbArithmetic.MAX_QUANTUM);
+        assertTrue(r2q == 10 || maxRate / (r2q - 1) > HtbArithmetic.MAX_QUANTUM, "smallest such r2q");
+    }
+
+    @Test
     void classOptionsValidateTheirFields() {
         assertThrows(IllegalArgumentException.class, () -> HtbClassOptions.of(0, 10));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> HtbClassOptions.of(10, 5));

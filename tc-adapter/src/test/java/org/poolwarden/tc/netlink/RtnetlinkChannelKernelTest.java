@@ -89,6 +89,28 @@ class RtnetlinkChannelKernelTest {
     }
 
     @Test
+    void kernelWarningsOnSuccessAreKeptAndCounted() throws Exception {
+        String warning = Netns.callInScratch(() -> {
+            try (RtnetlinkChannel ch = RtnetlinkChannel.open()) {
+                int lo = new Links(ch).require("lo").index();
+                QdiscMessages.writeHtbQdisc(ch.begin(), TcMessages.ADD, ch.nextSeq(), lo, ROOT, Rtnl.TC_H_ROOT, 10, 0);
+                ch.execute("htb on lo");
+                assertEquals(0, ch.warnings());
+                NetlinkWriter w = ch.begin();
+                QdiscMessages.writeHtbClass(w, TcMessages.ADD, ch.nextSeq(), lo, TcMessages.handle(1, 1), ROOT,
+                        HtbClassOptions.of(12_500_000, 12_500_000), 10, Psched.MODERN, false);
+                // quantum 0 leaves it to rate/r2q = 1250000 bytes, which the kernel warns about (what tc does
+                // without "quantum"); PARMS payload starts after nlmsghdr, tcmsg, kind and two attribute headers
+                w.buffer().putInt(16 + 20 + 8 + 4 + 4 + 32, 0);
+                ch.execute("class 1:1");
+                assertEquals(1, ch.warnings());
+                return ch.lastWarning();
+            }
+        });
+        assertTrue(warning.contains("quantum of class 10001 is big"), warning);
+    }
+
+    @Test
     void getOfAMissingLinkIsEmptyNotAnError() throws Exception {
         var missing = Netns.callInScratch(() -> {
             try (RtnetlinkChannel ch = RtnetlinkChannel.open()) {

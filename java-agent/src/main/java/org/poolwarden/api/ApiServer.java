@@ -1,0 +1,215 @@
+package org.poolwarden.api;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.concurrent.DefaultEventExecutorGroup;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.EventExecutorGroup;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.poolwarden.log.Log;
+
+/**
+ * The agent's HTTP JSON API on Netty (epoll, NIO where epoll is not available): one I/O thread for the sockets and
+ * one thread for the port calls, so a slow history query never stalls the I/O and API changes (a PATCH of a policy)
+ * are applied one at a time. Routes and errors: {@link ApiRouter}; endpoints: docs/api.md.
+ */
+public final class ApiServer implements AutoCloseable {
+    /** An unassigned port in IANA's registry; the CLI's default --api points here. */
+    public static final int DEFAULT_PORT = 7474;
+    /** Loopback: the API can switch the host to enforce, so it is not on the network unless the operator says so. */
+    public static final String DEFAULT_HOST = "127.0.0.1";
+    /** Policies and mode changes are a few hundred bytes; 64 KiB leaves room and bounds what a client can make us hold. */
+    public static final int DEFAULT_MAX_BODY_BYTES = 64 * 1024;
+    public static final String DEFAULT_URL = "http://" + DEFAULT_HOST + ":" + DEFAULT_PORT;
+
+    /**
+     * @param bind        address and port (port 0: any free port, for tests)
+     * @param tokenFile   the bearer token's file; created when missing, refused when others can read it
+     */
+    public record Config(InetSocketAddress bind, Path tokenFile, int maxBodyBytes) {
+        public static Config defaults() {
+            return new Config(new InetSocketAddress(DEFAULT_HOST, DEFAULT_PORT), TokenFile.DEFAULT,
+                    DEFAULT_MAX_BODY_BYTES);
+        }
+    }
+
+    private final MultiThreadIoEventLoopGroup io;
+    private final EventExecutorGroup calls;
+    private final Channel channel;
+    private final boolean epoll;
+    private final boolean metricsOpen;
+
+    private ApiServer(MultiThreadIoEventLoopGroup io, EventExecutorGroup calls, Channel channel, boolean epoll,
+                      boolean metricsOpen) {
+        this.io = io;
+        this.calls = calls;
+        this.channel = channel;
+        this.epoll = epoll;
+        this.metricsOpen = metricsOpen;
+    }
+
+    /**
+     * Reads (or creates) the token, binds and serves.
+     *
+     * @throws TokenFile.TokenFileException the token file is unusable (one line naming it); nothing was bound
+     * @throws IOException                  the address cannot be bound
+     */
+    public static ApiServer start(AgentApi api, Config config, Clock clock, Log log)
+            throws TokenFile.TokenFileException, IOException {
+        String token = TokenFile.loadOrCreate(config.tokenFile());
+        InetAddress addr = config.bind().getAddress();
+        // /metrics without the token only where only local users can reach it (docs/api.md, "Authentication").
+        boolean metricsOpen = addr != null && addr.isLoopbackAddress();
+        ApiRouter router = new ApiRouter(api, token, metricsOpen, clock, log);
+        boolean epoll = Epoll.isAvailable();
+        IoHandlerFactory factory = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        MultiThreadIoEventLoopGroup io = new MultiThreadIoEventLoopGroup(1,
+                new DefaultThreadFactory("poolwarden-api-io", true), factory);
+        EventExecutorGroup calls = new DefaultEventExecutorGroup(1, new DefaultThreadFactory("poolwarden-api", true));
+        int maxBody = config.maxBodyBytes();
+        try {
+            Channel ch = new ServerBootstrap().group(io)
+                    .channel(epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
+                    .option(ChannelOption.SO_REUSEADDR, true)
+                    .childHandler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel c) {
+                            c.pipeline().addLast(new HttpServerCodec(4096, 8192, 8192))
+                                    .addLast(new Aggregator(maxBody, router))
+                                    .addLast(calls, new Handler(router));
+                        }
+                    })
+                    .bind(config.bind()).syncUninterruptibly().channel();
+            ApiServer s = new ApiServer(io, calls, ch, epoll, metricsOpen);
+            log.info("api listening", "url", s.url(), "transport", epoll ? "epoll" : "nio", "metrics_auth",
+                    metricsOpen ? "none (loopback)" : "token");
+            return s;
+        } catch (RuntimeException e) {
+            io.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            calls.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            Throwable t = e.getCause() != null ? e.getCause() : e;
+            throw new IOException("cannot listen on " + config.bind().getHostString() + ":" + config.bind().getPort()
+                    + ": " + t.getMessage(), e);
+        }
+    }
+
+    public InetSocketAddress address() {
+        return (InetSocketAddress) channel.localAddress();
+    }
+
+    public String url() {
+        InetSocketAddress a = address();
+        String host = a.getAddress().getHostAddress();
+        if (host.contains(":")) host = "[" + host + "]";
+        return "http://" + host + ":" + a.getPort();
+    }
+
+    public boolean epoll() {
+        return epoll;
+    }
+
+    public boolean metricsOpen() {
+        return metricsOpen;
+    }
+
+    @Override
+    public void close() {
+        channel.close().syncUninterruptibly();
+        io.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        calls.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    /** Answers a too-large body with the API's JSON 413 instead of Netty's empty one. */
+    private static final class Aggregator extends HttpObjectAggregator {
+        private final ApiRouter router;
+        private final int max;
+
+        Aggregator(int max, ApiRouter router) {
+            super(max);
+            this.router = router;
+            this.max = max;
+        }
+
+        @Override
+        protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
+            ApiRouter.Response r = router.reject(ApiError.of(413, "payload_too_large", "body",
+                    "larger than " + max + " bytes"));
+            // The rest of the body may still be on its way: answer, then close rather than read it.
+            ctx.writeAndFlush(response(r, false)).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    private static final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
+        private final ApiRouter router;
+
+        Handler(ApiRouter router) {
+            this.router = router;
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+            boolean keepAlive = HttpUtil.isKeepAlive(req);
+            ApiRouter.Response r;
+            if (req.decoderResult().isFailure()) {
+                keepAlive = false;
+                r = router.reject(ApiError.of(400, "bad_request", "", "malformed HTTP request: "
+                        + req.decoderResult().cause().getMessage()));
+            } else {
+                byte[] body = new byte[req.content().readableBytes()];
+                req.content().readBytes(body);
+                r = router.handle(new ApiRouter.Request(req.method().name(), req.uri(),
+                        req.headers().get(HttpHeaderNames.AUTHORIZATION), body));
+            }
+            var f = ctx.writeAndFlush(response(r, keepAlive));
+            if (!keepAlive) f.addListener(ChannelFutureListener.CLOSE);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            // A reset connection or a broken client: nothing to answer, and not worth a log line per client.
+            ctx.close();
+        }
+    }
+
+    static FullHttpResponse response(ApiRouter.Response r, boolean keepAlive) {
+        FullHttpResponse resp = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(r.status()),
+                Unpooled.wrappedBuffer(r.body()));
+        resp.headers().set(HttpHeaderNames.CONTENT_TYPE, r.contentType());
+        resp.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, r.body().length);
+        resp.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+        for (Map.Entry<String, String> h : r.headers().entrySet()) resp.headers().set(h.getKey(), h.getValue());
+        resp.headers().set(HttpHeaderNames.CONNECTION, keepAlive ? HttpHeaderValues.KEEP_ALIVE : HttpHeaderValues.CLOSE);
+        return resp;
+    }
+}

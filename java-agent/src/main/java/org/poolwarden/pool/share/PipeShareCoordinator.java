@@ -1,0 +1,522 @@
+package org.poolwarden.pool.share;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import org.poolwarden.exchange.ExchangeListener;
+import org.poolwarden.exchange.membership.MemberEvent;
+import org.poolwarden.exchange.membership.MemberState;
+import org.poolwarden.exchange.membership.MemberView;
+import org.poolwarden.exchange.wire.Message;
+import org.poolwarden.pool.pipe.AppClassDemand;
+import org.poolwarden.pool.pipe.ClassRate;
+import org.poolwarden.pool.pipe.HostClassSplitter;
+import org.poolwarden.pool.pipe.HostGrant;
+import org.poolwarden.pool.pipe.Liveness;
+import org.poolwarden.pool.pipe.OverdraftLedger;
+import org.poolwarden.pool.pipe.PeerPipeState;
+import org.poolwarden.pool.pipe.PipeAllocation;
+import org.poolwarden.pool.pipe.PipeBooking;
+import org.poolwarden.pool.pipe.PipeBookings;
+import org.poolwarden.pool.pipe.PipeConfig;
+import org.poolwarden.pool.pipe.Rejection;
+import org.poolwarden.pool.pipe.SharedPipeAllocator;
+import org.poolwarden.pool.policy.PolicyCatalog;
+import org.poolwarden.pool.policy.PolicySet;
+import org.poolwarden.pool.policy.VersionedPolicy;
+import org.poolwarden.pool.rescale.InsufficiencyTracker;
+import org.poolwarden.pool.rescale.RescaleResult;
+import org.poolwarden.pool.share.ShareCounters.Counter;
+import org.poolwarden.tc.bandwidth.BandwidthController;
+import org.poolwarden.tc.bandwidth.BandwidthSpec;
+import org.poolwarden.tc.bandwidth.SpecValidator;
+
+/**
+ * Runs the pure pipe allocator over the exchange, once per interval and pipe (seed 004 [0205]-[0216]):
+ * <ol>
+ *   <li>sample this host's traffic; the bytes sent in the last interval go to the {@link OverdraftLedger};</li>
+ *   <li>split each app's queue into booked (up to its booking from the policy set, rescaled by priority when the
+ *       bookings exceed the pipe) and unbooked bytes;</li>
+ *   <li>allocate from every participant's entry of the previous interval, this host's own included, so that all
+ *       hosts compute from the same inputs; liveness from membership (failed and left members are released at
+ *       once, silent ones are reserved by the allocator, never counted at zero);</li>
+ *   <li>pay the overdraft, split the grant over the app classes and hand rate/ceil to the bandwidth controller;</li>
+ *   <li>publish this interval's demand for the next round.</li>
+ * </ol>
+ * Policies set on any host travel as {@code pol/KEY} entries of their origin and merge into a last-writer-wins
+ * {@link PolicySet} on every host. Peer values are never trusted or re-published as this host's own: the demand
+ * this host publishes is computed from its own counters only, and peer numbers are sanitised (and counted) by
+ * the allocator. Not thread-safe: call everything from the exchange node's thread.
+ *
+ * <p>{@code nowNanos} must come from a clock the pool agrees on (epoch-based, NTP-synchronised): interval numbers
+ * are compared across hosts.
+ */
+public final class PipeShareCoordinator implements ExchangeListener {
+
+    /** Rates may rise by this much before the kernel is told (a lower rate is always applied at once). */
+    static final double RAISE_HYSTERESIS = 0.02;
+    /** Decoded entries kept per peer and pipe: enough to pick the previous interval's under gossip reordering. */
+    static final int HISTORY = 4;
+
+    private final ExchangeAccess exchange;
+    private final String selfId;
+    private final Map<String, PipeState> pipes = new LinkedHashMap<>();
+    private final PipeTraffic traffic;
+    private final BandwidthController tc;
+    private final ShareCounters counters = new ShareCounters();
+    private PolicySet policies = PolicySet.empty();
+    private PolicyCatalog catalog = PolicyCatalog.of(PolicySet.empty());
+    /** Members membership declared failed or left, until they are heard alive again (survives reaping). */
+    private final Set<Long> released = new HashSet<>();
+    private final List<String> recentEvents = new ArrayList<>();
+
+    private static final class PipeState {
+        final SharedPipe pipe;
+        final SharedPipeAllocator allocator;
+        final OverdraftLedger ledger = new OverdraftLedger();
+        final InsufficiencyTracker insufficiency = new InsufficiencyTracker();
+        final Map<Long, Peer> peers = new HashMap<>();
+        long lastInterval = Long.MIN_VALUE;
+        boolean begun;
+        PipeAllocation allocation;
+        List<ClassRate> rates = List.of();
+        BandwidthSpec applied;
+        RescaleResult bookings;
+        PipeDemandEntry published;
+
+        PipeState(SharedPipe pipe) {
+            this.pipe = pipe;
+            this.allocator = new SharedPipeAllocator(pipe.config());
+        }
+    }
+
+    /** What this host holds from one peer for one pipe: the last few decoded entries, newest first. */
+    private static final class Peer {
+        long version = Long.MIN_VALUE;
+        final ArrayDeque<PipeDemandEntry> history = new ArrayDeque<>(HISTORY);
+    }
+
+    /**
+     * @param exchange the exchange node this host runs
+     * @param pipes    the pipes this host shares (pipe ids unique)
+     * @param traffic  where queue and sent bytes come from
+     * @param tc       where rates go; null to compute only (simulations)
+     */
+    public PipeShareCoordinator(ExchangeAccess exchange, List<SharedPipe> pipes, PipeTraffic traffic,
+                                BandwidthController tc) {
+        this.exchange = exchange;
+        this.selfId = hostId(exchange.selfId());
+        this.traffic = traffic;
+        this.tc = tc;
+        for (SharedPipe p : pipes) {
+            if (pipes.stream().filter(o -> o.pipeId().equals(p.pipeId())).count() > 1) {
+                throw new IllegalArgumentException("pipe " + p.pipeId() + ": configured twice");
+            }
+            this.pipes.put(p.pipeId(), new PipeState(p));
+        }
+    }
+
+    /** The allocator's host id of an exchange member: its decimal id, the same string on every host. */
+    public static String hostId(long memberId) {
+        return Long.toString(memberId);
+    }
+
+    public ShareCounters counters() {
+        return counters;
+    }
+
+    public PolicySet policies() {
+        return policies;
+    }
+
+    public Optional<PipeAllocation> allocation(String pipeId) {
+        return Optional.ofNullable(state(pipeId).allocation);
+    }
+
+    /** This host's per-class rates of the last round (bytes per second), in the pipe's app order. */
+    public List<ClassRate> rates(String pipeId) {
+        return state(pipeId).rates;
+    }
+
+    /** This host's grant of the last round, if it was counted. */
+    public Optional<HostGrant> grant(String pipeId) {
+        PipeAllocation a = state(pipeId).allocation;
+        return a == null ? Optional.empty() : a.grant(selfId);
+    }
+
+    public Optional<PipeDemandEntry> published(String pipeId) {
+        return Optional.ofNullable(state(pipeId).published);
+    }
+
+    public Optional<RescaleResult> bookings(String pipeId) {
+        return Optional.ofNullable(state(pipeId).bookings);
+    }
+
+    public SharedPipeAllocator allocator(String pipeId) {
+        return state(pipeId).allocator;
+    }
+
+    public OverdraftLedger ledger(String pipeId) {
+        return state(pipeId).ledger;
+    }
+
+    /** Membership reactions and booking events, oldest first (bounded). */
+    public List<String> recentEvents() {
+        return List.copyOf(recentEvents);
+    }
+
+    private PipeState state(String pipeId) {
+        PipeState s = pipes.get(pipeId);
+        if (s == null) {
+            throw new IllegalArgumentException("no shared pipe '" + pipeId + "' on host " + selfId);
+        }
+        return s;
+    }
+
+    // ------------------------------------------------------------ policies
+
+    /**
+     * Sets (or, with {@code body == null}, deletes) a policy on this host: one version above the highest seen,
+     * merged locally and published for the pool. Body syntax is checked first ({@link PolicyCatalog}), so a
+     * broken policy never leaves this host.
+     */
+    public VersionedPolicy setPolicy(String key, String body) {
+        ShareCodec.requireKey(ShareCodec.policyKey(key), "policy key");
+        VersionedPolicy p = body == null ? policies.nextDeletion(key, selfId) : policies.nextVersion(key, selfId, body);
+        List<String> problems = PolicyCatalog.of(PolicySet.of(List.of(p))).problems();
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException(problems.get(0));
+        }
+        byte[] value = ShareCodec.encodePolicy(p);
+        merge(p);
+        exchange.publish(ShareCodec.policyKey(key), value);
+        counters.increment(Counter.POLICY_SET);
+        return p;
+    }
+
+    private void merge(VersionedPolicy p) {
+        if (!p.deleted() && !PolicyCatalog.of(PolicySet.of(List.of(p))).problems().isEmpty()) {
+            // every host applies the same check, so all of them drop the copy and still converge
+            counters.increment(Counter.POLICY_PROBLEM);
+            note("policy " + p.key() + " v" + p.version() + " from " + p.originId() + " rejected: "
+                    + PolicyCatalog.of(PolicySet.of(List.of(p))).problems().get(0));
+            return;
+        }
+        PolicySet next = policies.with(p);
+        if (next == policies) {
+            counters.increment(Counter.POLICY_SUPERSEDED);
+            return;
+        }
+        counters.increment(Counter.POLICY_APPLIED);
+        policies = next;
+        catalog = PolicyCatalog.of(policies);
+    }
+
+    // ------------------------------------------------------------ exchange events
+
+    @Override
+    public void onEntry(Message.Entry e, long nodeNanos) {
+        if (e.key().startsWith(ShareValueType.POLICY_PREFIX)) {
+            if (ShareCodec.type(e.value()) != ShareValueType.POLICY) {
+                unknownOrMalformed(e.value());
+                return;
+            }
+            String key = e.key().substring(ShareValueType.POLICY_PREFIX.length());
+            try {
+                merge(ShareCodec.decodePolicy(key, e.value()));
+            } catch (MalformedShareValueException ex) {
+                counters.increment(Counter.MALFORMED_VALUE);
+            }
+        } else if (e.key().startsWith(ShareValueType.DEMAND_PREFIX)
+                && !pipes.containsKey(e.key().substring(ShareValueType.DEMAND_PREFIX.length()))) {
+            counters.increment(Counter.UNKNOWN_PIPE);
+        }
+        // demand of known pipes is read from the store at the next round (only the newest version matters)
+    }
+
+    private void unknownOrMalformed(byte[] v) {
+        int t = ShareCodec.type(v);
+        counters.increment(t > ShareValueType.POLICY ? Counter.UNKNOWN_VALUE_TYPE : Counter.MALFORMED_VALUE);
+    }
+
+    @Override
+    public void onMemberEvent(MemberEvent e) {
+        switch (e.type()) {
+            case FAILED, LEFT -> {
+                if (e.member() != exchange.selfId() && released.add(e.member())) {
+                    counters.increment(Counter.MEMBER_RELEASED);
+                    note("member " + e.member() + " " + e.type() + ": released from " + pipes.size() + " pipe(s)");
+                    adoptPoliciesOf(hostId(e.member()));
+                }
+            }
+            case JOINED, ALIVE -> {
+                if (released.remove(e.member())) {
+                    counters.increment(Counter.MEMBER_RESTORED);
+                    note("member " + e.member() + " " + e.type() + ": restored");
+                }
+            }
+            default -> {
+            }
+        }
+    }
+
+    /**
+     * A failed origin's entries are reaped with it, and a host joining later would never hear its policies. The
+     * live member with the lowest id re-publishes the winning copies unchanged (same origin, same version); the
+     * CRDT merge makes duplicates from hosts with a different view harmless.
+     */
+    private void adoptPoliciesOf(String origin) {
+        long lowest = exchange.selfId();
+        for (MemberView m : exchange.members()) {
+            if (m.state().isActive() && !released.contains(m.id()) && m.id() < lowest) {
+                lowest = m.id();
+            }
+        }
+        if (lowest != exchange.selfId()) {
+            return;
+        }
+        for (VersionedPolicy p : policies.entries()) {
+            if (p.originId().equals(origin)) {
+                exchange.publish(ShareCodec.policyKey(p.key()), ShareCodec.encodePolicy(p));
+                counters.increment(Counter.POLICY_ADOPTED);
+            }
+        }
+    }
+
+    private void note(String s) {
+        if (recentEvents.size() >= 64) {
+            recentEvents.remove(0);
+        }
+        recentEvents.add(s);
+    }
+
+    // ------------------------------------------------------------ the round
+
+    /** Runs the round of every pipe whose interval changed since the last call. Cheap when nothing is due. */
+    public void tick(long nowNanos) {
+        for (PipeState s : pipes.values()) {
+            long interval = s.pipe.config().intervalAt(nowNanos);
+            if (interval > s.lastInterval) {
+                s.lastInterval = interval;
+                round(s, interval, nowNanos);
+            }
+        }
+    }
+
+    private void round(PipeState s, long interval, long nowNanos) {
+        counters.increment(Counter.ROUNDS);
+        PipeConfig cfg = s.pipe.config();
+        PipeTraffic.Sample sample = traffic.sample(s.pipe, nowNanos);
+        if (s.begun) {
+            s.ledger.sent(Math.max(0, sample.sentBytes()));
+        }
+
+        // 1. this host's demand, booked part capped by the (rescaled) bookings
+        List<PipeBooking> bookings = catalog.pipes().getOrDefault(cfg.pipeId(), List.of());
+        s.bookings = PipeBookings.resolve(cfg, bookings);
+        for (InsufficiencyTracker.Event ev : s.insufficiency.update(s.bookings.insufficient())) {
+            if (ev instanceof InsufficiencyTracker.Short sh) {
+                counters.increment(Counter.BOOKING_SHORT);
+                note(sh.what().toString());
+            } else {
+                counters.increment(Counter.BOOKING_RESTORED);
+                note("booking met again: " + ((InsufficiencyTracker.Restored) ev).id());
+            }
+        }
+        double tickSec = cfg.tickSeconds();
+        List<AppClassDemand> apps = new ArrayList<>(s.pipe.appMinors().size());
+        long booked = 0;
+        long unbooked = 0;
+        int active = 0;
+        for (String app : s.pipe.appMinors().keySet()) {
+            long q = Math.max(0, sample.queuedBytes().getOrDefault(app, 0L));
+            long perTick = (long) Math.floor(s.bookings.granted(app) * tickSec);
+            long b = Math.min(q, perTick);
+            long u = q - b;
+            apps.add(new AppClassDemand(app, b, u));
+            booked += b;
+            unbooked += u;
+            if (u > 0) {
+                active++;
+            }
+        }
+
+        // 2. everybody's entry of the previous interval, this host's included
+        List<PeerPipeState> inputs = inputs(s, interval);
+        PipeAllocation a = s.allocator.allocate(nowNanos, inputs);
+        s.allocation = a;
+        for (Rejection r : a.rejections()) {
+            counters.increment(r.action() == Rejection.Action.CLAMPED ? Counter.DEMAND_CLAMPED : Counter.DEMAND_IGNORED);
+        }
+        HostGrant g = a.grant(selfId).orElse(new HostGrant(selfId, true, 0, 0, 0, 0));
+        long usable = s.ledger.begin(g.creditBytes());
+        s.begun = true;
+        s.rates = HostClassSplitter.split(cfg, g, usable, apps);
+        if (tc != null) {
+            enforce(s);
+        }
+
+        // 3. this interval's demand, for the next round everywhere
+        PipeDemandEntry mine = new PipeDemandEntry(cfg.pipeId(), interval, booked,
+                unbooked + s.ledger.overdraft(), Math.max(1, active));
+        s.published = mine;
+        remember(s.peers.computeIfAbsent(exchange.selfId(), k -> new Peer()), mine);
+        exchange.publish(ShareCodec.demandKey(cfg.pipeId()), ShareCodec.encodeDemand(mine));
+        counters.increment(Counter.DEMAND_PUBLISHED);
+    }
+
+    private List<PeerPipeState> inputs(PipeState s, long interval) {
+        String key = ShareCodec.demandKey(s.pipe.pipeId());
+        double bookedLimit = Math.ceil(s.bookings.total() * s.pipe.config().tickSeconds());
+        TreeMap<Long, Liveness> who = new TreeMap<>();
+        for (MemberView m : exchange.members()) {
+            if (s.pipe.participants().isEmpty() || s.pipe.participants().contains(m.id())) {
+                boolean gone = m.state() == MemberState.DEAD || m.state() == MemberState.LEFT
+                        || released.contains(m.id());
+                who.put(m.id(), gone ? Liveness.DEAD
+                        : m.state() == MemberState.SUSPECT ? Liveness.SUSPECT : Liveness.ALIVE);
+            }
+        }
+        for (long p : s.pipe.participants()) {
+            // configured but unknown to membership: reserved (never zero) unless it was declared gone
+            who.putIfAbsent(p, released.contains(p) ? Liveness.DEAD : Liveness.ALIVE);
+        }
+        who.put(exchange.selfId(), Liveness.ALIVE);
+        s.peers.keySet().retainAll(who.keySet());
+
+        List<PeerPipeState> out = new ArrayList<>(who.size());
+        for (Map.Entry<Long, Liveness> w : who.entrySet()) {
+            long id = w.getKey();
+            Peer peer = s.peers.computeIfAbsent(id, k -> new Peer());
+            if (id != exchange.selfId()) {
+                Optional<Message.Entry> e = exchange.entry(id, key);
+                if (e.isPresent() && e.get().version() != peer.version) {
+                    peer.version = e.get().version();
+                    try {
+                        remember(peer, ShareCodec.decodeDemand(s.pipe.pipeId(), e.get().value()));
+                        counters.increment(Counter.DEMAND_DECODED);
+                    } catch (MalformedShareValueException ex) {
+                        unknownOrMalformed(e.get().value());
+                    }
+                }
+            }
+            PipeDemandEntry d = pick(peer, interval);
+            String host = hostId(id);
+            if (d != null && id != exchange.selfId() && d.bookedBytes() > bookedLimit) {
+                // nobody can have more booked bytes than the pipe's bookings add up to: the excess is a claim
+                // without a guarantee, moved to unbooked (NaN and negatives are the allocator's to reject)
+                counters.increment(Counter.DEMAND_CLAMPED);
+                d = new PipeDemandEntry(d.pipeId(), d.interval(), bookedLimit,
+                        d.unbookedBytes() + (d.bookedBytes() - bookedLimit), d.activeClasses());
+            }
+            out.add(d == null
+                    ? new PeerPipeState(host, 0, 0, 1, PeerPipeState.NEVER, w.getValue())
+                    : new PeerPipeState(host, d.bookedBytes(), d.unbookedBytes(), d.activeClasses(), d.interval(),
+                            w.getValue()));
+        }
+        return out;
+    }
+
+    private static void remember(Peer peer, PipeDemandEntry d) {
+        if (peer.history.size() == HISTORY) {
+            peer.history.removeLast();
+        }
+        peer.history.addFirst(d);
+    }
+
+    /** The newest entry from before this interval; else the oldest held (a peer whose clock runs ahead). */
+    private static PipeDemandEntry pick(Peer peer, long interval) {
+        PipeDemandEntry oldest = null;
+        for (PipeDemandEntry d : peer.history) {
+            if (d.interval() < interval) {
+                return d;
+            }
+            oldest = d;
+        }
+        return oldest;
+    }
+
+    // ------------------------------------------------------------ kernel
+
+    private void enforce(PipeState s) {
+        BandwidthSpec spec = spec(s.pipe, s.rates);
+        if (s.applied != null && !worthApplying(s.applied, spec)) {
+            counters.increment(Counter.TC_UNCHANGED);
+            return;
+        }
+        try {
+            tc.apply(spec);
+            s.applied = spec;
+            counters.increment(Counter.TC_APPLIED);
+        } catch (RuntimeException e) {
+            // the tree in force stays; a config error repeats every round and shows in the counter
+            counters.increment(Counter.TC_ERRORS);
+            note("tc " + s.pipe.device() + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * The egress tree for this host's grant: root = share = the host's credit, each app rate = its booked part,
+     * ceil = the credit. HTB cannot go below {@link SpecValidator#MIN_RATE} per class, so the share is floored at
+     * that many classes' minimum (a few kbit/s over the credit of a host that has none).
+     */
+    static BandwidthSpec spec(SharedPipe pipe, List<ClassRate> rates) {
+        long min = SpecValidator.MIN_RATE;
+        long ceilBits = 0;
+        long sumRates = min; // the default class
+        List<BandwidthSpec.AppClass> classes = new ArrayList<>(rates.size());
+        long[] r = new long[rates.size()];
+        for (int i = 0; i < rates.size(); i++) {
+            ClassRate c = rates.get(i);
+            ceilBits = Math.max(ceilBits, c.ceilBytesPerSec() * 8);
+            r[i] = Math.max(min, c.rateBytesPerSec() * 8);
+            sumRates += r[i];
+        }
+        long share = Math.min(pipe.linkRateBits(), Math.max(ceilBits, sumRates));
+        if (sumRates > share) {
+            // only when the link itself is slower than the minimums: shrink every class to fit
+            for (int i = 0; i < r.length; i++) {
+                r[i] = min;
+            }
+        }
+        for (int i = 0; i < rates.size(); i++) {
+            ClassRate c = rates.get(i);
+            classes.add(new BandwidthSpec.AppClass(c.appId(), pipe.appMinors().get(c.appId()), r[i], share));
+        }
+        BandwidthSpec.TreeSpec tree = new BandwidthSpec.TreeSpec(share,
+                new BandwidthSpec.DefaultClass(pipe.defaultMinor(), min, share), classes, pipe.classifiers());
+        return BandwidthSpec.egressOnly(pipe.device(), pipe.linkRateBits(), tree);
+    }
+
+    /** Lower at once (never exceed the credit), raise only by more than the hysteresis (no netlink churn). */
+    static boolean worthApplying(BandwidthSpec before, BandwidthSpec after) {
+        BandwidthSpec.TreeSpec b = before.egress();
+        BandwidthSpec.TreeSpec a = after.egress();
+        if (b.apps().size() != a.apps().size() || !b.classifiers().equals(a.classifiers())) {
+            return true;
+        }
+        if (changed(b.share(), a.share())) {
+            return true;
+        }
+        for (int i = 0; i < a.apps().size(); i++) {
+            BandwidthSpec.AppClass x = b.apps().get(i);
+            BandwidthSpec.AppClass y = a.apps().get(i);
+            if (!x.app().equals(y.app()) || x.minor() != y.minor() || changed(x.rate(), y.rate())
+                    || changed(x.ceil(), y.ceil())) {
+                return true;
+            }
+        }
+        return changed(b.defaultClass().ceil(), a.defaultClass().ceil());
+    }
+
+    private static boolean changed(long before, long after) {
+        return after < before || after > before * (1 + RAISE_HYSTERESIS);
+    }
+}

@@ -1,0 +1,23 @@
+package org.poolwarden.pool.share;
+
+import java.util.Map;
+
+/**
+ * This host's traffic on one pipe, sampled once per interval: the port between the coordinator and whatever
+ * measures queues (HTB class counters on a real host, a queue model in simulations).
+ */
+public interface PipeTraffic {
+
+    /**
+     * @param queuedBytes per app class of this host: bytes it needs to send in the coming interval (what is queued,
+     *                    plus what it is expected to bring); apps absent mean 0
+     * @param sentBytes   bytes the whole tree sent since the previous sample (pays or deepens the overdraft)
+     */
+    record Sample(Map<String, Long> queuedBytes, long sentBytes) {
+        public Sample {
+            queuedBytes = Map.copyOf(queuedBytes);
+        }
+    }
+
+    Sample sample(SharedPipe pipe, long nowNanos);
+}

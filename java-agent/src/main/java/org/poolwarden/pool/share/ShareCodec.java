@@ -1,0 +1,129 @@
+package org.poolwarden.pool.share;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import org.poolwarden.exchange.wire.MessageCodec;
+import org.poolwarden.pool.policy.VersionedPolicy;
+
+/**
+ * Values of the share entries: {@code type u8 | format u8 | fields}. Demand: {@code interval i64 | booked f64 |
+ * unbooked f64 | activeClasses i32}. Policy: {@code version i64 | deleted u8 | origin str16 | body str16}, where
+ * str16 is a u16 length and UTF-8 bytes. The entry key carries the pipe or policy key. Decoding checks framing only
+ * (lengths, type, UTF-8, policy record invariants); demand numbers pass as doubles so NaN and negatives reach the
+ * allocator, which rejects them with a counted reason. Never throws anything but the checked exception.
+ */
+public final class ShareCodec {
+
+    static final int DEMAND_BYTES = 2 + 8 + 8 + 8 + 4;
+
+    private ShareCodec() {
+    }
+
+    public static String demandKey(String pipeId) {
+        return ShareValueType.DEMAND_PREFIX + pipeId;
+    }
+
+    public static String policyKey(String policyKey) {
+        return ShareValueType.POLICY_PREFIX + policyKey;
+    }
+
+    /** Checks at configuration time that keys fit the exchange's limit. */
+    static void requireKey(String entryKey, String what) {
+        int n = entryKey.getBytes(StandardCharsets.UTF_8).length;
+        if (n > MessageCodec.MAX_KEY_BYTES) {
+            throw new IllegalArgumentException(what + " '" + entryKey + "' is " + n + " bytes as an exchange key, at most "
+                    + MessageCodec.MAX_KEY_BYTES + " allowed");
+        }
+    }
+
+    public static byte[] encodeDemand(PipeDemandEntry d) {
+        ByteBuffer b = ByteBuffer.allocate(DEMAND_BYTES);
+        b.put((byte) ShareValueType.PIPE_DEMAND).put((byte) ShareValueType.FORMAT);
+        b.putLong(d.interval()).putDouble(d.bookedBytes()).putDouble(d.unbookedBytes()).putInt(d.activeClasses());
+        return b.array();
+    }
+
+    public static PipeDemandEntry decodeDemand(String pipeId, byte[] v) throws MalformedShareValueException {
+        header(v, ShareValueType.PIPE_DEMAND);
+        if (v.length < DEMAND_BYTES) {
+            throw new MalformedShareValueException("demand value is " + v.length + " bytes, needs " + DEMAND_BYTES);
+        }
+        ByteBuffer b = ByteBuffer.wrap(v, 2, v.length - 2);
+        return new PipeDemandEntry(pipeId, b.getLong(), b.getDouble(), b.getDouble(), b.getInt());
+    }
+
+    public static byte[] encodePolicy(VersionedPolicy p) {
+        byte[] origin = p.originId().getBytes(StandardCharsets.UTF_8);
+        byte[] body = p.body().getBytes(StandardCharsets.UTF_8);
+        if (origin.length > 0xffff || body.length > 0xffff) {
+            throw new IllegalArgumentException("policy " + p.key() + ": origin or body too long");
+        }
+        ByteBuffer b = ByteBuffer.allocate(2 + 8 + 1 + 2 + origin.length + 2 + body.length);
+        b.put((byte) ShareValueType.POLICY).put((byte) ShareValueType.FORMAT);
+        b.putLong(p.version()).put((byte) (p.deleted() ? 1 : 0));
+        b.putShort((short) origin.length).put(origin).putShort((short) body.length).put(body);
+        byte[] out = b.array();
+        if (out.length > MessageCodec.MAX_VALUE_BYTES) {
+            throw new IllegalArgumentException("policy " + p.key() + ": encoded copy is " + out.length
+                    + " bytes, the exchange carries at most " + MessageCodec.MAX_VALUE_BYTES);
+        }
+        return out;
+    }
+
+    public static VersionedPolicy decodePolicy(String policyKey, byte[] v) throws MalformedShareValueException {
+        header(v, ShareValueType.POLICY);
+        ByteBuffer b = ByteBuffer.wrap(v, 2, v.length - 2);
+        try {
+            long version = b.getLong();
+            int deleted = b.get();
+            if (deleted != 0 && deleted != 1) {
+                throw new MalformedShareValueException("policy " + policyKey + ": deleted flag " + deleted);
+            }
+            String origin = str16(b);
+            String body = str16(b);
+            if (deleted == 1 && !body.isEmpty()) {
+                throw new MalformedShareValueException("policy " + policyKey + ": a deletion with a body");
+            }
+            return new VersionedPolicy(policyKey, version, origin, body, deleted == 1);
+        } catch (java.nio.BufferUnderflowException e) {
+            throw new MalformedShareValueException("policy " + policyKey + ": value truncated at byte " + b.position());
+        } catch (IllegalArgumentException e) {
+            throw new MalformedShareValueException(e.getMessage());
+        }
+    }
+
+    /** The type code of a value, or -1 for an empty one. */
+    public static int type(byte[] v) {
+        return v.length == 0 ? -1 : v[0] & 0xff;
+    }
+
+    private static void header(byte[] v, int type) throws MalformedShareValueException {
+        if (v.length < 2) {
+            throw new MalformedShareValueException("value is " + v.length + " bytes, shorter than its header");
+        }
+        if ((v[0] & 0xff) != type) {
+            throw new MalformedShareValueException("value type " + (v[0] & 0xff) + ", expected " + type);
+        }
+        if ((v[1] & 0xff) < 1) {
+            throw new MalformedShareValueException("value format " + (v[1] & 0xff));
+        }
+    }
+
+    private static String str16(ByteBuffer b) throws MalformedShareValueException {
+        int n = b.getShort() & 0xffff;
+        if (n > b.remaining()) {
+            throw new MalformedShareValueException("string of " + n + " bytes with " + b.remaining() + " left");
+        }
+        ByteBuffer slice = b.slice();
+        slice.limit(n);
+        b.position(b.position() + n);
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(slice).toString();
+        } catch (CharacterCodingException e) {
+            throw new MalformedShareValueException("string is not UTF-8");
+        }
+    }
+}

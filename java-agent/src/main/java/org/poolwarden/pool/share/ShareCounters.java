@@ -1,0 +1,76 @@
+package org.poolwarden.pool.share;
+
+import java.util.EnumMap;
+import java.util.Map;
+
+/** Counters of one {@link PipeShareCoordinator}: loops, peer input problems, membership reactions, tc calls. */
+public final class ShareCounters {
+
+    public enum Counter {
+        /** Intervals processed (one allocation round per pipe each). */
+        ROUNDS,
+        /** Own demand entries published. */
+        DEMAND_PUBLISHED,
+        /** Peer demand entries decoded (a new version seen at a tick). */
+        DEMAND_DECODED,
+        /** Peer entries whose value could not be read; the peer keeps its previous entry, which ages to stale. */
+        MALFORMED_VALUE,
+        /** Values of a type code this version does not know (from a newer agent). */
+        UNKNOWN_VALUE_TYPE,
+        /** Demand for a pipe this host does not share. */
+        UNKNOWN_PIPE,
+        /** Peer demand values the allocator clamped (above one second of the pipe, future intervals, ...). */
+        DEMAND_CLAMPED,
+        /** Peer demand entries the allocator ignored (negative, NaN, infinite); the peer keeps only its floor. */
+        DEMAND_IGNORED,
+        /** Policy copies received that changed the local set. */
+        POLICY_APPLIED,
+        /** Policy copies received that lost against the held copy. */
+        POLICY_SUPERSEDED,
+        /** Policy copies rejected because their body does not parse or is out of range; never merged or relayed. */
+        POLICY_PROBLEM,
+        /** Policies set on this host. */
+        POLICY_SET,
+        /** Copies of a failed member's policies this host re-published so they outlive the member. */
+        POLICY_ADOPTED,
+        /** Failed or left events: the member is released from every pipe at the next round. */
+        MEMBER_RELEASED,
+        /** A released member came back: its share and any rescaled bookings are restored. */
+        MEMBER_RESTORED,
+        /** Bookings that became short (insufficient resources), or changed how short. */
+        BOOKING_SHORT,
+        /** Bookings met again. */
+        BOOKING_RESTORED,
+        /** Trees handed to the bandwidth controller. */
+        TC_APPLIED,
+        /** Rounds whose rates did not change enough to be worth a kernel update (never skipped when lowering). */
+        TC_UNCHANGED,
+        /** Bandwidth controller failures (the previous tree stays in force). */
+        TC_ERRORS
+    }
+
+    private final EnumMap<Counter, Long> values = new EnumMap<>(Counter.class);
+
+    void increment(Counter c) {
+        add(c, 1);
+    }
+
+    void add(Counter c, long n) {
+        if (n != 0) {
+            values.merge(c, n, Long::sum);
+        }
+    }
+
+    public long get(Counter c) {
+        return values.getOrDefault(c, 0L);
+    }
+
+    public Map<Counter, Long> snapshot() {
+        return new EnumMap<>(values);
+    }
+
+    @Override
+    public String toString() {
+        return values.toString();
+    }
+}

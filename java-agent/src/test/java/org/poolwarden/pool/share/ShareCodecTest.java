@@ -1,0 +1,73 @@
+package org.poolwarden.pool.share;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.Size;
+import org.junit.jupiter.api.Test;
+import org.poolwarden.pool.policy.VersionedPolicy;
+
+class ShareCodecTest {
+
+    @Test
+    void demandRoundTripsIncludingValuesTheAllocatorMustReject() {
+        for (double v : new double[] {0, 1.5, -1, Double.NaN, Double.POSITIVE_INFINITY, 1e300}) {
+            PipeDemandEntry d = new PipeDemandEntry("wan", 123456789L, v, 7, 3);
+            PipeDemandEntry back = assertDoesNotThrow(() -> ShareCodec.decodeDemand("wan", ShareCodec.encodeDemand(d)));
+            assertEquals(d, back);
+        }
+        assertEquals(ShareCodec.DEMAND_BYTES, ShareCodec.encodeDemand(new PipeDemandEntry("w", 0, 0, 0, 1)).length);
+    }
+
+    @Test
+    void policyRoundTripsAndTombstonesHaveNoBody() throws Exception {
+        VersionedPolicy p = VersionedPolicy.set("pipe/wan/web", 42, "7", "percent=30.0;priority=2");
+        assertEquals(p, ShareCodec.decodePolicy("pipe/wan/web", ShareCodec.encodePolicy(p)));
+        VersionedPolicy d = VersionedPolicy.delete("cpu/web", 3, "1");
+        assertEquals(d, ShareCodec.decodePolicy("cpu/web", ShareCodec.encodePolicy(d)));
+    }
+
+    @Test
+    void framingErrorsAreNamed() {
+        byte[] ok = ShareCodec.encodeDemand(new PipeDemandEntry("w", 1, 1, 1, 1));
+        byte[] shortOne = java.util.Arrays.copyOf(ok, ok.length - 1);
+        assertTrue(assertThrows(MalformedShareValueException.class, () -> ShareCodec.decodeDemand("w", shortOne))
+                .getMessage().contains("needs " + ShareCodec.DEMAND_BYTES));
+        byte[] policyAsDemand = ShareCodec.encodePolicy(VersionedPolicy.set("k", 1, "1", "x=1"));
+        assertTrue(assertThrows(MalformedShareValueException.class, () -> ShareCodec.decodeDemand("w", policyAsDemand))
+                .getMessage().contains("type 2, expected 1"));
+        byte[] noVersionZero = ShareCodec.encodePolicy(VersionedPolicy.set("k", 1, "1", "x=1"));
+        noVersionZero[2] = (byte) 0x80; // negative version
+        assertThrows(MalformedShareValueException.class, () -> ShareCodec.decodePolicy("k", noVersionZero));
+        assertThrows(IllegalArgumentException.class,
+                () -> ShareCodec.encodePolicy(VersionedPolicy.set("k", 1, "1", "x".repeat(2000))));
+    }
+
+    @Property(tries = 3000)
+    void decodingArbitraryBytesNeverThrowsAnythingElse(@ForAll @Size(max = 80) byte[] v) {
+        for (byte type : new byte[] {1, 2}) {
+            byte[] x = v.clone();
+            if (x.length > 0) {
+                x[0] = type;
+            }
+            try {
+                ShareCodec.decodeDemand("w", x);
+            } catch (MalformedShareValueException e) {
+                assertTrue(e.getMessage() != null && !e.getMessage().isBlank());
+            }
+            try {
+                VersionedPolicy p = ShareCodec.decodePolicy("k", x);
+                assertTrue(p.version() >= 0 && !p.originId().isBlank());
+            } catch (MalformedShareValueException e) {
+                assertTrue(e.getMessage() != null && !e.getMessage().isBlank());
+            }
+        }
+    }
+
+    private static <T> T assertDoesNotThrow(org.junit.jupiter.api.function.ThrowingSupplier<T> s) {
+        return org.junit.jupiter.api.Assertions.assertDoesNotThrow(s);
+    }
+}

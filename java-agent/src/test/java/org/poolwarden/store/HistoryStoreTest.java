@@ -1,0 +1,109 @@
+package org.poolwarden.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class HistoryStoreTest {
+    static final long T0 = 1_700_000_000_000L - 1_700_000_000_000L % 3_600_000L; // on an hour boundary
+    static final long MIN = 60_000, HOUR = 3_600_000, DAY = 24 * HOUR;
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void walAndRollupsThatAgreeWithTheRawSamples() {
+        try (HistoryStore s = HistoryStore.open(tmp.resolve("h.db"))) {
+            assertEquals("wal", s.journalMode());
+            // Two minutes of 2 s samples: values 0..59 in the first minute, 100..159 in the second.
+            for (int i = 0; i < 60; i++) {
+                s.write(T0 + i * 2000L, List.of(new Sample("web", "cpu.percent", i < 30 ? i : 100 + i - 30),
+                        new Sample("db", "cpu.percent", 7)));
+            }
+            assertEquals(120, s.rows(Resolution.RAW));
+            assertEquals(4, s.rows(Resolution.MINUTE));
+            assertEquals(2, s.rows(Resolution.HOUR));
+            List<HistoryStore.Point> m = s.query("web", "cpu.percent", T0, T0 + HOUR, Resolution.MINUTE);
+            assertEquals(List.of(new HistoryStore.Point(T0, 14.5, 0, 29, 30),
+                    new HistoryStore.Point(T0 + MIN, 114.5, 100, 129, 30)), m);
+            List<HistoryStore.Point> h = s.query("web", "cpu.percent", T0, T0 + HOUR, Resolution.HOUR);
+            assertEquals(List.of(new HistoryStore.Point(T0, 64.5, 0, 129, 60)), h);
+            List<HistoryStore.Point> raw = s.query("web", "cpu.percent", T0 + 10_000, T0 + 16_000, Resolution.RAW);
+            assertEquals(List.of(new HistoryStore.Point(T0 + 10_000, 5, 5, 5, 1),
+                    new HistoryStore.Point(T0 + 12_000, 6, 6, 6, 1), new HistoryStore.Point(T0 + 14_000, 7, 7, 7, 1)),
+                    raw);
+            HistoryStore.Summary sum = s.summary("web", "cpu.percent", T0, T0 + HOUR, T0 + 2 * MIN);
+            assertEquals(new HistoryStore.Summary(64.5, 0, 129, 60), sum);
+            assertEquals(List.of(T0 + MIN), s.breaches("web", "cpu.percent", 100, T0, T0 + HOUR, T0 + 3 * DAY)
+                    .stream().map(HistoryStore.Point::timeMillis).toList(), "at minute resolution");
+            assertEquals(120, s.samplesWritten());
+        }
+    }
+
+    @Test
+    void eachResolutionIsPrunedAtItsRetention() {
+        try (HistoryStore s = HistoryStore.open(tmp.resolve("p.db"))) {
+            s.write(T0, List.of(new Sample("a", "m", 1)));
+            s.write(T0 + HOUR + 2 * MIN, List.of(new Sample("a", "m", 2)));
+            assertEquals(1, s.rows(Resolution.RAW), "raw older than 1 h is gone");
+            assertEquals(2, s.rows(Resolution.MINUTE));
+            s.write(T0 + 7 * DAY + 3 * MIN, List.of(new Sample("a", "m", 3)));
+            assertEquals(2, s.rows(Resolution.MINUTE), "the first minute is older than 7 days");
+            assertEquals(3, s.rows(Resolution.HOUR));
+            s.write(T0 + 366 * DAY, List.of(new Sample("a", "m", 4)));
+            assertEquals(List.of(T0 + 7 * DAY, T0 + 366 * DAY), s.query("a", "m", 0, Long.MAX_VALUE, Resolution.HOUR)
+                    .stream().map(HistoryStore.Point::timeMillis).toList(), "hours older than a year are gone");
+        }
+    }
+
+    @Test
+    void queriesUseTheFinestResolutionThatCoversTheRange() {
+        long now = T0 + 30 * DAY;
+        assertEquals(Resolution.RAW, Resolution.finestCovering(now - 10 * MIN, now));
+        assertEquals(Resolution.MINUTE, Resolution.finestCovering(now - 2 * HOUR, now));
+        assertEquals(Resolution.HOUR, Resolution.finestCovering(now - 8 * DAY, now));
+        assertEquals(Resolution.HOUR, Resolution.finestCovering(now - 400 * DAY, now));
+    }
+
+    @Test
+    void survivesKillMinus9MidWriteWithEveryCommittedBatch() throws Exception {
+        Path db = tmp.resolve("crash.db");
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), CrashWriter.class.getName(), db.toString());
+        pb.redirectErrorStream(true);
+        Process p = pb.start();
+        int committed = 0;
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = r.readLine()) != null) {
+                if (line.startsWith("committed ")) committed = Integer.parseInt(line.substring(10));
+                if (committed >= 200) break;
+            }
+            assertTrue(committed >= 200, "child stopped early; last line: " + line);
+            p.destroyForcibly(); // SIGKILL on Linux: no shutdown hooks, no close
+            assertTrue(p.waitFor(10, TimeUnit.SECONDS));
+        } finally {
+            p.destroyForcibly();
+        }
+        try (HistoryStore s = HistoryStore.open(db)) {
+            assertEquals("ok", s.integrityCheck());
+            long raw = s.rows(Resolution.RAW);
+            assertTrue(raw >= 3L * committed, raw + " raw rows for " + committed + " committed batches");
+            assertEquals(0, raw % 3, "batches are all or nothing");
+            // The rollups were written in the same transactions: they count exactly the raw samples.
+            List<HistoryStore.Point> hours = s.query("app", "cpu", 0, Long.MAX_VALUE, Resolution.HOUR);
+            assertEquals(raw / 3, hours.stream().mapToLong(HistoryStore.Point::n).sum());
+            assertNotNull(s.summary("host", "cpu", 1_700_000_000_000L, Long.MAX_VALUE, 1_700_000_000_000L + HOUR));
+            s.write(1_700_000_000_000L + HOUR, List.of(new Sample("app", "cpu", 1)));
+        }
+    }
+}
