@@ -40,7 +40,7 @@ import org.poolwarden.testing.KernelTest;
  * shell script that only records its start and every SIGHUP: it tests the role's start and reload, not the agent.
  * The tests run in order and share the host's state, as consecutive runs of a playbook do.
  */
-@KernelTest(needs = {"dpkg", "java", "start-stop-daemon"})
+@KernelTest(needs = {"dpkg", "java", "start-stop-daemon"}) // in /sbin, where the role calls it
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class AnsibleRoleKernelTest {
@@ -106,7 +106,7 @@ class AnsibleRoleKernelTest {
     void tearDown() throws IOException {
         try {
             if (pidFile != null && Files.exists(pidFile)) {
-                Commands.run(List.of("start-stop-daemon", "--stop", "--oknodo", "--retry", "5", "--pidfile",
+                Commands.run(List.of("/sbin/start-stop-daemon", "--stop", "--oknodo", "--retry", "5", "--pidfile",
                         pidFile.toString()));
             }
         } finally {
@@ -336,7 +336,7 @@ class AnsibleRoleKernelTest {
             Run second = play(overrides);
             assertEquals(0, second.changed(), "idempotent:\n" + second.result().stdout());
         } finally {
-            Commands.run(List.of("start-stop-daemon", "--stop", "--oknodo", "--retry", "5", "--pidfile",
+            Commands.run(List.of("/sbin/start-stop-daemon", "--stop", "--oknodo", "--retry", "5", "--pidfile",
                     prefix.resolve("agent.pid").toString()));
         }
     }
