@@ -83,6 +83,23 @@ class PolicyCalculatorTest {
     }
 
     @Test
+    void onlyAppsRunningHereBookCpuHere() {
+        PoolwardenConfig c = config("""
+                apps:
+                  - {name: big, processRules: [{name: a}], policy: {priority: 9, cpu: {percent: 90}}}
+                  - {name: small, processRules: [{name: b}], policy: {priority: 1, cpu: {percent: 50}}}
+                """);
+        PolicyPlan notRunning = PolicyCalculator.plan(c, new HostResources(2, Map.of()), java.util.Set.of("small"));
+        assertEquals(5000, notRunning.cpu().get("small").guaranteedBasisPoints(), "big is not here: no squeeze");
+        assertEquals(List.of(), notRunning.alarms());
+        assertTrue(!notRunning.cpu().containsKey("big"));
+        PolicyPlan both = PolicyCalculator.plan(c, new HostResources(2, Map.of()), java.util.Set.of("big", "small"));
+        assertEquals(1000, both.cpu().get("small").guaranteedBasisPoints());
+        assertEquals(1, both.alarms().size());
+        assertEquals(both, PolicyCalculator.plan(c, new HostResources(2, Map.of())), "null: every app");
+    }
+
+    @Test
     void bandwidthBookingsAndBurstsInBytesPerSecond() {
         PolicyPlan p = plan("""
                 pipes: [{name: up, interface: eth0, capacity: 100mbit}]
