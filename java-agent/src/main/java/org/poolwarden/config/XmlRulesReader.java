@@ -215,12 +215,19 @@ final class XmlRulesReader {
         }
         if (includeChildren != null) put(f, "includeChildren", rule, includeChildren);
         List<El> items = new ArrayList<>();
+        noText(rule, path);
         for (El c : rule.children()) {
-            if (c.name().equals(wrapper)) items.addAll(c.children());
-            else items.add(c);
+            if (c.name().equals(wrapper)) {
+                noAttrs(c, path);
+                noText(c, path);
+                items.addAll(c.children());
+            } else {
+                items.add(c);
+            }
         }
         for (El c : items) {
             String key = names.get(c.name());
+            if (key != null) noAttrs(c, path + "." + key);
             if (key == null) {
                 unknown(c, path, new java.util.TreeSet<>(names.keySet()));
             } else if (!c.children().isEmpty()) {
@@ -277,6 +284,14 @@ final class XmlRulesReader {
     private void trigger(El e) {
         errors.add(new ConfigError(e.at(), "JOB-TRIGGER", "job triggers are not supported yet; remove the"
                 + " JOB-TRIGGER (the agent re-applies policies that could not be met on every slow tick by itself)"));
+    }
+
+    /** Text directly inside a container element is a misplaced value; say so instead of dropping it. */
+    private void noText(El e, String path) {
+        if (!e.text().isEmpty()) {
+            errors.add(new ConfigError(e.at(), path, "unexpected text \"" + e.text() + "\" inside <" + e.name()
+                    + ">; values go in clause elements such as <PROCESS-NAME>"));
+        }
     }
 
     private void noAttrs(El e, String path) {
