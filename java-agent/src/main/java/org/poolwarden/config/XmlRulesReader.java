@@ -125,6 +125,7 @@ final class XmlRulesReader {
         switch (root.name()) {
             case "APP-RULES" -> {
                 noAttrs(root, "");
+                noText(root, "");
                 for (El c : root.children()) {
                     switch (c.name()) {
                         case "APP-RULE", "JOB-DEFINITION" -> apps.add(app(c, "apps[" + apps.size() + "]"));
@@ -160,6 +161,7 @@ final class XmlRulesReader {
                         + " NAME, FLAGS)"));
             }
         }
+        noText(e, path);
         List<ConfigNode> prs = new ArrayList<>();
         List<ConfigNode> frs = new ArrayList<>();
         for (El c : e.children()) {
@@ -171,6 +173,7 @@ final class XmlRulesReader {
                         else errors.add(new ConfigError(c.at(), path + ".processRules." + a.getKey(),
                                 "unknown attribute (allowed: " + INCLUDE_CHILDREN + ")"));
                     }
+                    noText(c, path + ".processRules");
                     for (El r : c.children()) {
                         if (r.name().equals("PROCESS-RULE")) {
                             prs.add(clauses(r, path + ".processRules[" + prs.size() + "]", "PROCESS-VALIDATION-CLAUSES",
@@ -184,6 +187,7 @@ final class XmlRulesReader {
                         "PROCESS-VALIDATION-CLAUSES", PROCESS_CLAUSES, null));
                 case "FLOW-RULES" -> {
                     noAttrs(c, path + ".flowRules");
+                    noText(c, path + ".flowRules");
                     for (El r : c.children()) {
                         if (r.name().equals("FLOW-RULE")) {
                             frs.add(clauses(r, path + ".flowRules[" + frs.size() + "]", "FLOW-VALIDATION-CLAUSES",
@@ -248,6 +252,7 @@ final class XmlRulesReader {
             if (a.getKey().equalsIgnoreCase("PRIORITY")) put(f, "priority", e, a.getValue());
             else errors.add(new ConfigError(e.at(), path + "." + a.getKey(), "unknown attribute (allowed: PRIORITY)"));
         }
+        noText(e, path);
         List<ConfigNode> bw = new ArrayList<>();
         for (El c : e.children()) {
             switch (c.name()) {
@@ -278,6 +283,7 @@ final class XmlRulesReader {
             }
         }
         for (El c : e.children()) unknown(c, path, Set.of());
+        noText(e, path);
         return new MapNode(e.at(), f);
     }
 
@@ -290,7 +296,7 @@ final class XmlRulesReader {
     private void noText(El e, String path) {
         if (!e.text().isEmpty()) {
             errors.add(new ConfigError(e.at(), path, "unexpected text \"" + e.text() + "\" inside <" + e.name()
-                    + ">; values go in clause elements such as <PROCESS-NAME>"));
+                    + ">; values go in attributes or clause elements such as <PROCESS-NAME>"));
         }
     }
 
