@@ -41,7 +41,7 @@ final class TopView {
             List<AppView> sorted = new ArrayList<>(apps);
             sorted.sort(Comparator.comparingDouble(TopView::cpu).reversed().thenComparing(AppView::name));
             List<String> table = table(sorted, true);
-            int room = Math.max(1, height - lines.size());
+            int room = Math.max(1, height - lines.size() - 2); // the footer keeps its two lines
             if (table.size() > room) {
                 int shown = Math.max(0, room - 1);
                 int hidden = table.size() - Math.max(shown, 1); // the header is not an app
