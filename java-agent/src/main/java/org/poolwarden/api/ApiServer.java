@@ -68,6 +68,39 @@ public final class ApiServer implements AutoCloseable {
         }
     }
 
+    /**
+     * Parses {@code --api-listen}: {@code HOST:PORT} with an IP literal or a name ({@code 127.0.0.1:7474},
+     * {@code [::1]:7474}, {@code 0.0.0.0:7474}). Throws IllegalArgumentException with a one-line message.
+     */
+    public static InetSocketAddress parseListen(String text) {
+        String t = text.strip();
+        int colon = t.lastIndexOf(':');
+        if (colon <= 0 || colon == t.length() - 1) {
+            throw new IllegalArgumentException("\"" + text + "\" is not HOST:PORT (example: 127.0.0.1:" + DEFAULT_PORT
+                    + ")");
+        }
+        String host = t.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) host = host.substring(1, host.length() - 1);
+        else if (host.contains(":")) {
+            throw new IllegalArgumentException("\"" + text + "\": write an IPv6 address in brackets, like [::1]:"
+                    + DEFAULT_PORT);
+        }
+        int port;
+        try {
+            port = Integer.parseInt(t.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            port = -1;
+        }
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("\"" + text + "\": the port must be a number from 0 to 65535");
+        }
+        try {
+            return new InetSocketAddress(InetAddress.getByName(host), port);
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalArgumentException("\"" + text + "\": unknown host \"" + host + "\"");
+        }
+    }
+
     private final MultiThreadIoEventLoopGroup io;
     private final ExecutorService calls;
     private final ChannelGroup connections;
