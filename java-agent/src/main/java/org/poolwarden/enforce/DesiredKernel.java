@@ -195,11 +195,23 @@ public record DesiredKernel(List<CpuController.Desired> cpu, Map<String, Bandwid
         long share = pipe.capacityBitsPerSecond();
         List<BandwidthSpec.AppClass> classes = new ArrayList<>();
         long booked = 0;
+        long planned = 0;
         for (BandwidthAllocation a : allocs.values()) {
-            long rate = Math.max(SpecValidator.MIN_RATE, Math.min(share, a.rate() * 8));
-            long ceil = Math.max(rate, Math.min(share, a.ceil() * 8));
+            // The plan's own contract (PolicyCalculator keeps it); a plan that breaks it is refused, not repaired.
+            if (a.rate() < 0 || a.rate() > a.ceil() || a.ceil() * 8 > share) {
+                throw new IllegalArgumentException("pipe '" + pipe.name() + "' app '" + a.app() + "': rate "
+                        + a.rate() * 8 + " bit/s and ceil " + a.ceil() * 8 + " bit/s must satisfy 0 <= rate <= ceil <= "
+                        + share + " (the pipe's capacity)");
+            }
+            planned += a.rate() * 8;
+            long rate = Math.max(SpecValidator.MIN_RATE, a.rate() * 8);
+            long ceil = Math.max(rate, a.ceil() * 8);
             classes.add(new BandwidthSpec.AppClass(a.app(), minorOf(config, a.app()), rate, ceil));
             booked += rate;
+        }
+        if (planned > share) {
+            throw new IllegalArgumentException("pipe '" + pipe.name() + "': bookings of " + planned
+                    + " bit/s exceed its capacity of " + share + " bit/s");
         }
         // The minimum rate given to unbooked apps may push a fully booked pipe over its share: take it back from the
         // largest booking, which loses the least in proportion.
