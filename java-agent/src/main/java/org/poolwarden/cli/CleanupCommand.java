@@ -23,13 +23,17 @@ public final class CleanupCommand implements Callable<Integer> {
     @Option(names = "--cgroup-root", description = "Our cgroup root under each hierarchy (default: ${DEFAULT-VALUE}).")
     String cgroupRoot = org.poolwarden.cgroup.CpuControllers.DEFAULT_ROOT;
 
+    @Option(names = "--netns", description = "The network namespace to clean (a path such as /run/netns/NAME; "
+            + "default: this process's).")
+    java.nio.file.Path netns;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        HostEnforcement.Settings s = new HostEnforcement.Settings(cgroupRoot, null, java.util.Set.of());
+        HostEnforcement.Settings s = new HostEnforcement.Settings(cgroupRoot, netns, java.util.Set.of());
         try (KernelEnforcer e = HostEnforcement.open(s, () -> null)) {
             List<String> done = e.cleanup();
             for (String d : done) out.println("removed " + d);

@@ -155,7 +155,10 @@ public final class KernelEnforcer implements Enforcer, AutoCloseable {
         PoolwardenConfig c = config.get();
         if (c != null) for (Pipe p : c.pipes()) devices.add(p.iface());
         for (String dev : devices) step(errors, () -> ports.tc().remove(dev));
-        step(errors, () -> ports.cpu().reconcile(List.of()));
+        // reconcile() would first make our root: in monitor mode nothing may be created, even for a moment
+        step(errors, () -> {
+            if (!ports.cpu().list().isEmpty()) ports.cpu().reconcile(List.of());
+        });
         step(errors, ports.cpuRootRemover());
         if (ports.cgroup2() != null) step(errors, () -> ports.cgroup2().removeAll());
         devicesTouched.clear();
@@ -214,7 +217,7 @@ public final class KernelEnforcer implements Enforcer, AutoCloseable {
             }
         });
         step(errors, () -> {
-            ports.cpu().reconcile(List.of());
+            if (!ports.cpu().list().isEmpty()) ports.cpu().reconcile(List.of());
             ports.cpuRootRemover().run();
             done.add("cpu cgroups (" + ports.cpu().name() + ")");
         });
