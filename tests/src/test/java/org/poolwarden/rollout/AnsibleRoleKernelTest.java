@@ -84,6 +84,21 @@ class AnsibleRoleKernelTest {
                 while :; do sleep 1 & wait $!; done
                 """);
         Files.setPosixFilePermissions(standIn, PosixFilePermissions.fromString("rwxr-xr-x"));
+        // A seed-format rules file, placed next to poolwarden.yaml through poolwarden_config_files.
+        Files.writeString(work.resolve("reports.xml"), """
+                <APP-RULES>
+                  <APP-RULE NAME="reports">
+                    <PROCESS-RULE><CMDLINE>report*</CMDLINE></PROCESS-RULE>
+                  </APP-RULE>
+                </APP-RULES>
+                """);
+        Files.writeString(work.resolve("broken.xml"), """
+                <APP-RULES>
+                  <APP-RULE NAME="broken">
+                    <PROCESS-RULE><PROCESS-ID>not-a-pid</PROCESS-ID></PROCESS-RULE>
+                  </APP-RULE>
+                </APP-RULES>
+                """);
         guard = HostPackageGuard.acquire();
     }
 
@@ -114,6 +129,8 @@ class AnsibleRoleKernelTest {
         v.put("poolwarden_log_file", work.resolve("agent.log").toString());
         v.put("poolwarden_agent_command", List.of(work.resolve("agent-stand-in").toString(), events.toString()));
         v.put("poolwarden_pipes", List.of(Map.of("name", "loop", "interface", "lo", "capacity", "1gbit")));
+        v.put("poolwarden_config_files", List.of(Map.of("src", work.resolve("reports.xml").toString(),
+                "dest", "50-reports.xml")));
         v.put("poolwarden_apps", List.of(
                 Map.of("name", "web", "processRules", List.of(Map.of("name", "nginx")),
                         "flowRules", List.of(Map.of("protocol", "tcp", "localPort", 443)),
@@ -161,8 +178,11 @@ class AnsibleRoleKernelTest {
         assertTrue(run.changed() > 0, run.result().describe());
 
         assertEquals("install ok installed", Commands.packageStatus("poolwarden"));
-        Commands.Result valid = Commands.run(List.of("/usr/bin/poolwarden", "validate", configFile().toString()));
+        Commands.Result valid = Commands.run(List.of("/usr/bin/poolwarden", "validate", configDir.toString()));
         assertEquals(0, valid.exitCode(), valid.describe());
+        assertTrue(valid.stdout().contains("valid (mode monitor, 3 apps, 1 pipes)"), "web, backup, and reports from"
+                + " the XML file: " + valid.stdout());
+        assertTrue(Files.isRegularFile(configDir.resolve("50-reports.xml")));
         JsonNode config = new YAMLMapper().readTree(configFile().toFile());
         assertEquals("monitor", config.path("mode").asText(), "monitor is the default");
         assertEquals("lo", config.path("pipes").path(0).path("interface").asText());
@@ -210,7 +230,8 @@ class AnsibleRoleKernelTest {
         String pid = agentPid();
         Run run = play(Map.of("poolwarden_mode", "enforce"));
         assertEquals(0, run.result().exitCode(), run.result().describe());
-        assertEquals(2, run.changed(), "the config file and the reload handler, nothing else:\n" + run.result().stdout());
+        assertEquals(2, run.changed(), "the config file and the reload handler, nothing else (agent events " + events()
+                + "):\n" + run.result().stdout());
         assertTrue(Pattern.compile("RUNNING HANDLER \\[poolwarden : Send SIGHUP to the directly started agent] \\*+\n"
                 + "changed: \\[" + HOST + "]").matcher(run.result().stdout()).find(), run.result().stdout());
         assertEquals("enforce", new YAMLMapper().readTree(configFile().toFile()).path("mode").asText());
@@ -235,6 +256,16 @@ class AnsibleRoleKernelTest {
                 out);
         assertEquals(new String(before), Files.readString(configFile()), "the previous config stays in place");
         assertEquals(eventsBefore, events(), "nothing is signalled");
+
+        // The same for the other config files: a broken rules file is stopped by validate and never lands.
+        Run xml = play(Map.of("poolwarden_mode", "enforce", "poolwarden_config_files", List.of(
+                Map.of("src", work.resolve("reports.xml").toString(), "dest", "50-reports.xml"),
+                Map.of("src", work.resolve("broken.xml").toString(), "dest", "60-broken.xml"))));
+        assertNotEquals(0, xml.result().exitCode(), xml.result().describe());
+        assertTrue(xml.result().stdout().contains("failed to validate"), xml.result().stdout());
+        assertTrue(xml.result().stdout().contains("not-a-pid"), xml.result().stdout());
+        assertFalse(Files.exists(configDir.resolve("60-broken.xml")), "a bad rules file never lands");
+        assertEquals(eventsBefore, events());
     }
 
     @Test

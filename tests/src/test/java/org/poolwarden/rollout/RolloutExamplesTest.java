@@ -11,6 +11,9 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -115,5 +118,26 @@ class RolloutExamplesTest {
         assertTrue(flowMaps.get(0).interval);
         assertEquals(c.apps().size(), flowMaps.get(0).elements.size());
         assertEquals(2, t.chains.get(TableRenderer.FLOWS_CHAIN).rules.size(), "one vmap rule and the counter");
+    }
+
+    @Test
+    void theExampleInventorysPoolVariablesMakeAValidConfig() throws Exception {
+        // What the role's template writes from ansible/inventory/group_vars/pool/main.yml, with the per-host
+        // interface filled in as for web1 in inventory/pool.yml.
+        YAMLMapper yaml = new YAMLMapper();
+        JsonNode vars = yaml.readTree(Commands.ROOT.resolve("ansible/inventory/group_vars/pool/main.yml").toFile());
+        String hostInterface = yaml.readTree(Commands.ROOT.resolve("ansible/inventory/pool.yml").toFile())
+                .path("pool").path("hosts").path("web1.example.net").path("poolwarden_uplink_interface").asText();
+        assertEquals("eth0", hostInterface);
+        ObjectNode config = yaml.createObjectNode();
+        config.put("mode", vars.path("poolwarden_mode").asText());
+        config.set("pipes", vars.path("poolwarden_pipes"));
+        config.set("apps", vars.path("poolwarden_apps"));
+        String text = yaml.writeValueAsString(config).replace("{{ poolwarden_uplink_interface }}", hostInterface);
+        ConfigLoader.Result r = ConfigLoader.parse("group_vars/pool/main.yml", text);
+        assertEquals(List.of(), r.errors().stream().map(ConfigError::toString).toList(), text);
+        assertEquals(PoolwardenConfig.Mode.MONITOR, r.config().mode());
+        assertEquals("eth0", r.config().pipe("uplink").iface());
+        assertEquals(2, r.config().apps().size());
     }
 }

@@ -123,4 +123,26 @@ class SystemdUnitKernelTest {
         Commands.Result usage = Commands.run(List.of(ready.toString(), "notapid"));
         assertEquals(64, usage.exitCode(), usage.describe());
     }
+
+    @Test
+    void theSystemCallDenyListSparesWhatTheAgentCalls() throws IOException {
+        String unit = Files.readString(root.resolve("lib/systemd/system/poolwarden.service"));
+        String filter = unit.lines().filter(l -> l.startsWith("SystemCallFilter=~")).findFirst().orElseThrow()
+                .substring("SystemCallFilter=~".length());
+        java.util.Set<String> denied = new java.util.TreeSet<>();
+        for (String group : filter.split("\\s+")) {
+            Commands.Result r = Commands.run(List.of("systemd-analyze", "syscall-filter", "--no-pager", group));
+            assertEquals(0, r.exitCode(), r.describe());
+            r.stdout().lines().map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("#")
+                    && !l.startsWith("@")).forEach(denied::add);
+        }
+        assertTrue(denied.contains("mount") && denied.contains("ptrace"), "the groups were expanded: " + denied);
+        // Namespaced probes, netlink to tc and nftables, BPF for the cls_bpf probe, and what a JVM needs to live.
+        List<String> needed = List.of("setns", "unshare", "bpf", "socket", "bind", "sendto", "sendmsg", "recvmsg",
+                "recvfrom", "clone", "clone3", "execve", "mmap", "mprotect", "madvise", "futex", "rt_sigaction",
+                "sched_getaffinity", "prctl", "getrandom", "openat", "kill", "tgkill");
+        for (String call : needed) {
+            assertTrue(!denied.contains(call), call + " would be denied by SystemCallFilter=~" + filter);
+        }
+    }
 }
