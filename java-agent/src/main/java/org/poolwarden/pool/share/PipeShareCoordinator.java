@@ -63,7 +63,14 @@ public final class PipeShareCoordinator implements ExchangeListener {
     /** Rates may rise by this much before the kernel is told (a lower rate is always applied at once). */
     static final double RAISE_HYSTERESIS = 0.02;
     /** Decoded entries kept per peer and pipe: enough to pick the previous interval's under gossip reordering. */
-    static final int HISTORY = 4;
+    static final int HISTORY = 6;
+    /**
+     * Round t allocates from the entries of interval t-1: the freshest demand. An entry reaches a peer only at the
+     * exchange's next gossip round (up to one fast tick later) plus a hop per relay, so peers that have not yet
+     * heard it use an older one and the views differ for a round; a lag of 2 gives the entry a whole interval to
+     * spread (consistent views, less overshoot) at the cost of reacting 50 ms later.
+     */
+    public static final int DEFAULT_DECISION_LAG = 1;
 
     private final ExchangeAccess exchange;
     private final String selfId;
@@ -71,6 +78,7 @@ public final class PipeShareCoordinator implements ExchangeListener {
     private final PipeTraffic traffic;
     private final BandwidthController tc;
     private final ShareCounters counters = new ShareCounters();
+    private int decisionLag = DEFAULT_DECISION_LAG;
     private PolicySet policies = PolicySet.empty();
     private PolicyCatalog catalog = PolicyCatalog.of(PolicySet.empty());
     /** Members membership declared failed or left, until they are heard alive again (survives reaping). */
@@ -121,6 +129,15 @@ public final class PipeShareCoordinator implements ExchangeListener {
             }
             this.pipes.put(p.pipeId(), new PipeState(p));
         }
+    }
+
+    /** Allocate round t from the entries of interval t - lag (1 or more). */
+    public PipeShareCoordinator decisionLag(int lag) {
+        if (lag < 1 || lag >= HISTORY) {
+            throw new IllegalArgumentException("decisionLag=" + lag + " must be in 1.." + (HISTORY - 1));
+        }
+        this.decisionLag = lag;
+        return this;
     }
 
     /** The allocator's host id of an exchange member: its decimal id, the same string on every host. */
@@ -314,7 +331,8 @@ public final class PipeShareCoordinator implements ExchangeListener {
         counters.increment(Counter.ROUNDS);
         PipeConfig cfg = s.pipe.config();
         PipeTraffic.Sample sample = traffic.sample(s.pipe, nowNanos);
-        if (s.begun) {
+        boolean bucket = traffic.shapedByTokenBucket();
+        if (s.begun && !bucket) {
             s.ledger.sent(Math.max(0, sample.sentBytes()));
         }
 
@@ -356,7 +374,7 @@ public final class PipeShareCoordinator implements ExchangeListener {
             counters.increment(r.action() == Rejection.Action.CLAMPED ? Counter.DEMAND_CLAMPED : Counter.DEMAND_IGNORED);
         }
         HostGrant g = a.grant(selfId).orElse(new HostGrant(selfId, true, 0, 0, 0, 0));
-        long usable = s.ledger.begin(g.creditBytes());
+        long usable = bucket ? g.creditBytes() : s.ledger.begin(g.creditBytes());
         s.begun = true;
         s.rates = HostClassSplitter.split(cfg, g, usable, apps);
         if (tc != null) {
@@ -407,7 +425,7 @@ public final class PipeShareCoordinator implements ExchangeListener {
                     }
                 }
             }
-            PipeDemandEntry d = pick(peer, interval);
+            PipeDemandEntry d = pick(peer, interval - decisionLag + 1);
             String host = hostId(id);
             if (d != null && id != exchange.selfId() && d.bookedBytes() > bookedLimit) {
                 // nobody can have more booked bytes than the pipe's bookings add up to: the excess is a claim
@@ -431,7 +449,7 @@ public final class PipeShareCoordinator implements ExchangeListener {
         peer.history.addFirst(d);
     }
 
-    /** The newest entry from before this interval; else the oldest held (a peer whose clock runs ahead). */
+    /** The newest entry from before {@code interval}; else the oldest held (a peer whose clock runs ahead). */
     private static PipeDemandEntry pick(Peer peer, long interval) {
         PipeDemandEntry oldest = null;
         for (PipeDemandEntry d : peer.history) {
@@ -464,13 +482,15 @@ public final class PipeShareCoordinator implements ExchangeListener {
 
     /**
      * The egress tree for this host's grant: root = share = the host's credit, each app rate = its booked part,
-     * ceil = the credit. HTB cannot go below {@link SpecValidator#MIN_RATE} per class, so the share is floored at
-     * that many classes' minimum (a few kbit/s over the credit of a host that has none).
+     * ceil = the credit; the default class keeps its configured rate. HTB cannot go below
+     * {@link SpecValidator#MIN_RATE} per class, so the share is floored at the sum of the class rates (the default
+     * class's rate plus a few kbit/s over the credit of a host that has none).
      */
     static BandwidthSpec spec(SharedPipe pipe, List<ClassRate> rates) {
         long min = SpecValidator.MIN_RATE;
         long ceilBits = 0;
-        long sumRates = min; // the default class
+        long defaultRate = pipe.defaultRateBits();
+        long sumRates = defaultRate;
         List<BandwidthSpec.AppClass> classes = new ArrayList<>(rates.size());
         long[] r = new long[rates.size()];
         for (int i = 0; i < rates.size(); i++) {
@@ -485,13 +505,14 @@ public final class PipeShareCoordinator implements ExchangeListener {
             for (int i = 0; i < r.length; i++) {
                 r[i] = min;
             }
+            defaultRate = min;
         }
         for (int i = 0; i < rates.size(); i++) {
             ClassRate c = rates.get(i);
             classes.add(new BandwidthSpec.AppClass(c.appId(), pipe.appMinors().get(c.appId()), r[i], share));
         }
         BandwidthSpec.TreeSpec tree = new BandwidthSpec.TreeSpec(share,
-                new BandwidthSpec.DefaultClass(pipe.defaultMinor(), min, share), classes, pipe.classifiers());
+                new BandwidthSpec.DefaultClass(pipe.defaultMinor(), defaultRate, share), classes, pipe.classifiers());
         return BandwidthSpec.egressOnly(pipe.device(), pipe.linkRateBits(), tree);
     }
 
