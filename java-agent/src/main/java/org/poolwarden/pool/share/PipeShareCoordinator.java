@@ -381,7 +381,25 @@ public final class PipeShareCoordinator implements ExchangeListener {
             enforce(s);
         }
 
-        // 3. this interval's demand, for the next round everywhere
+        // 3. this interval's demand, for the next round everywhere. Traffic sent against the credit packet by
+        //    packet publishes what stays queued after this interval's part (seed 004 [0206]); an HTB-shaped
+        //    host's numbers are already its need for the coming interval.
+        if (!bucket) {
+            booked = 0;
+            unbooked = 0;
+            active = 0;
+            for (int i = 0; i < apps.size(); i++) {
+                AppClassDemand d = apps.get(i);
+                String app = d.appId();
+                long left = Math.max(0, d.bookedBytes() + d.unbookedBytes() - Math.max(0, s.rates.get(i).expectedBytes()));
+                long b = Math.min(left, (long) Math.floor(s.bookings.granted(app) * tickSec));
+                booked += b;
+                unbooked += left - b;
+                if (left - b > 0) {
+                    active++;
+                }
+            }
+        }
         PipeDemandEntry mine = new PipeDemandEntry(cfg.pipeId(), interval, booked,
                 unbooked + s.ledger.overdraft(), Math.max(1, active));
         s.published = mine;
@@ -489,30 +507,39 @@ public final class PipeShareCoordinator implements ExchangeListener {
     static BandwidthSpec spec(SharedPipe pipe, List<ClassRate> rates) {
         long min = SpecValidator.MIN_RATE;
         long ceilBits = 0;
-        long defaultRate = pipe.defaultRateBits();
-        long sumRates = defaultRate;
-        List<BandwidthSpec.AppClass> classes = new ArrayList<>(rates.size());
+        long appRates = 0;
         long[] r = new long[rates.size()];
         for (int i = 0; i < rates.size(); i++) {
             ClassRate c = rates.get(i);
             ceilBits = Math.max(ceilBits, c.ceilBytesPerSec() * 8);
             r[i] = Math.max(min, c.rateBytesPerSec() * 8);
-            sumRates += r[i];
+            appRates += r[i];
         }
-        long share = Math.min(pipe.linkRateBits(), Math.max(ceilBits, sumRates));
-        if (sumRates > share) {
-            // only when the link itself is slower than the minimums: shrink every class to fit
-            for (int i = 0; i < r.length; i++) {
-                r[i] = min;
-            }
+        long defaultRate = pipe.defaultRateBits();
+        long floor = defaultRate + (long) r.length * min;
+        long share = Math.min(pipe.linkRateBits(), Math.max(ceilBits, floor));
+        if (share < floor) {
+            // only when the link itself is slower than the minimums
             defaultRate = min;
         }
+        long room = share - defaultRate;
+        if (appRates > room) {
+            // the default class's guarantee comes out of the credit too: scale the bookings into what is left, so
+            // the rates never add up to more than the host's share
+            double f = (double) room / appRates;
+            for (int i = 0; i < r.length; i++) {
+                r[i] = Math.max(min, (long) Math.floor(r[i] * f));
+            }
+        }
+        List<BandwidthSpec.AppClass> classes = new ArrayList<>(rates.size());
         for (int i = 0; i < rates.size(); i++) {
             ClassRate c = rates.get(i);
-            classes.add(new BandwidthSpec.AppClass(c.appId(), pipe.appMinors().get(c.appId()), r[i], share));
+            classes.add(new BandwidthSpec.AppClass(c.appId(), pipe.appMinors().get(c.appId()), Math.min(r[i], share),
+                    share));
         }
         BandwidthSpec.TreeSpec tree = new BandwidthSpec.TreeSpec(share,
-                new BandwidthSpec.DefaultClass(pipe.defaultMinor(), defaultRate, share), classes, pipe.classifiers());
+                new BandwidthSpec.DefaultClass(pipe.defaultMinor(), Math.min(defaultRate, share), share), classes,
+                pipe.classifiers());
         return BandwidthSpec.egressOnly(pipe.device(), pipe.linkRateBits(), tree);
     }
 
