@@ -164,8 +164,9 @@ public final class Agent {
         try {
             ScanResult scan = detector.scan();
             inventory = scan.inventory();
+            // The plan depends on which apps run here: recompute when that may have changed.
             if (planDirty || !scan.started().isEmpty() || !scan.exited().isEmpty() || !scan.moved().isEmpty()) {
-                plan = PolicyCalculator.plan(config, host);
+                plan = PolicyCalculator.plan(config, host, inventory.apps().keySet());
                 planDirty = false;
                 if (!plan.alarms().isEmpty() && !plan.alarms().equals(alarms)) counters.alarmsRaised++;
                 alarms = plan.alarms();

@@ -8,6 +8,8 @@ import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.InfoSnapshot;
+import io.prometheus.metrics.model.snapshots.PrometheusNaming;
 import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
@@ -29,6 +31,9 @@ import java.util.regex.Pattern;
 public final class ApiMetrics {
     public static final String CONTENT_TYPE = PrometheusTextFormatWriter.CONTENT_TYPE;
     static final Pattern COUNTER_NAME = Pattern.compile("[a-z][a-z0-9_]*");
+    /** Names of the metrics below, which a status counter must not shadow. */
+    static final java.util.Set<String> RESERVED = java.util.Set.of("poolwarden_api_requests", "poolwarden_enforcing",
+            "poolwarden_uptime_seconds", "poolwarden_processes", "poolwarden_alarm");
 
     private final PrometheusRegistry registry = new PrometheusRegistry();
     private final Counter requests;
@@ -59,9 +64,9 @@ public final class ApiMetrics {
         Status s = api.status();
         List<AppView> apps = api.apps();
         List<MetricSnapshot> out = new ArrayList<>();
-        out.add(gauge("poolwarden_info", "The agent: host, version and mode (value always 1)",
-                List.of(point(Labels.of("host", s.host(), "version", s.version(), "mode",
-                        s.mode().name().toLowerCase(Locale.ROOT)), 1))));
+        out.add(InfoSnapshot.builder().name("poolwarden").help("The agent: host, version and mode")
+                .dataPoint(InfoSnapshot.InfoDataPointSnapshot.builder().labels(Labels.of("host", s.host(), "version",
+                        s.version(), "mode", s.mode().name().toLowerCase(Locale.ROOT))).build()).build());
         out.add(gauge("poolwarden_enforcing", "1 when policies are enforced, 0 in monitor mode",
                 List.of(point(Labels.EMPTY, s.mode() == org.poolwarden.config.PoolwardenConfig.Mode.ENFORCE ? 1 : 0))));
         out.add(gauge("poolwarden_uptime_seconds", "Seconds since the agent started",
@@ -74,9 +79,14 @@ public final class ApiMetrics {
         out.add(gauge("poolwarden_alarm", "1 for each raised alarm", alarms));
         for (Map.Entry<String, Long> c : s.counters().entrySet()) {
             // A name that Prometheus cannot take is skipped rather than failing the whole scrape.
-            if (!COUNTER_NAME.matcher(c.getKey()).matches()) continue;
-            out.add(counter("poolwarden_" + c.getKey(), "Agent counter " + c.getKey(),
-                    List.of(cpoint(Labels.EMPTY, c.getValue()))));
+            String name = c.getKey().endsWith("_total") ? c.getKey().substring(0, c.getKey().length() - 6)
+                    : c.getKey();
+            if (!COUNTER_NAME.matcher(name).matches() || !PrometheusNaming.isValidMetricName("poolwarden_" + name)
+                    || RESERVED.contains("poolwarden_" + name) || name.startsWith("app_") || name.startsWith("api_")) {
+                continue;
+            }
+            out.add(counter("poolwarden_" + name, "Agent counter " + name, List.of(cpoint(Labels.EMPTY,
+                    c.getValue()))));
         }
 
         List<GaugeDataPointSnapshot> procs = new ArrayList<>(), cpuPct = new ArrayList<>(), psiAvg = new ArrayList<>(),

@@ -27,15 +27,19 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
-import io.netty.util.concurrent.DefaultEventExecutorGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
-import io.netty.util.concurrent.EventExecutorGroup;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.poolwarden.log.Log;
 
@@ -64,16 +68,51 @@ public final class ApiServer implements AutoCloseable {
         }
     }
 
+    /**
+     * Parses {@code --api-listen}: {@code HOST:PORT} with an IP literal or a name ({@code 127.0.0.1:7474},
+     * {@code [::1]:7474}, {@code 0.0.0.0:7474}). Throws IllegalArgumentException with a one-line message.
+     */
+    public static InetSocketAddress parseListen(String text) {
+        String t = text.strip();
+        int colon = t.lastIndexOf(':');
+        if (colon <= 0 || colon == t.length() - 1) {
+            throw new IllegalArgumentException("\"" + text + "\" is not HOST:PORT (example: 127.0.0.1:" + DEFAULT_PORT
+                    + ")");
+        }
+        String host = t.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) host = host.substring(1, host.length() - 1);
+        else if (host.contains(":")) {
+            throw new IllegalArgumentException("\"" + text + "\": write an IPv6 address in brackets, like [::1]:"
+                    + DEFAULT_PORT);
+        }
+        int port;
+        try {
+            port = Integer.parseInt(t.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            port = -1;
+        }
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("\"" + text + "\": the port must be a number from 0 to 65535");
+        }
+        try {
+            return new InetSocketAddress(InetAddress.getByName(host), port);
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalArgumentException("\"" + text + "\": unknown host \"" + host + "\"");
+        }
+    }
+
     private final MultiThreadIoEventLoopGroup io;
-    private final EventExecutorGroup calls;
+    private final ExecutorService calls;
+    private final ChannelGroup connections;
     private final Channel channel;
     private final boolean epoll;
     private final boolean metricsOpen;
 
-    private ApiServer(MultiThreadIoEventLoopGroup io, EventExecutorGroup calls, Channel channel, boolean epoll,
-                      boolean metricsOpen) {
+    private ApiServer(MultiThreadIoEventLoopGroup io, ExecutorService calls, ChannelGroup connections, Channel channel,
+                      boolean epoll, boolean metricsOpen) {
         this.io = io;
         this.calls = calls;
+        this.connections = connections;
         this.channel = channel;
         this.epoll = epoll;
         this.metricsOpen = metricsOpen;
@@ -96,7 +135,8 @@ public final class ApiServer implements AutoCloseable {
         IoHandlerFactory factory = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         MultiThreadIoEventLoopGroup io = new MultiThreadIoEventLoopGroup(1,
                 new DefaultThreadFactory("poolwarden-api-io", true), factory);
-        EventExecutorGroup calls = new DefaultEventExecutorGroup(1, new DefaultThreadFactory("poolwarden-api", true));
+        ExecutorService calls = Executors.newSingleThreadExecutor(new DefaultThreadFactory("poolwarden-api", true));
+        ChannelGroup connections = new DefaultChannelGroup("poolwarden-api", GlobalEventExecutor.INSTANCE);
         int maxBody = config.maxBodyBytes();
         try {
             Channel ch = new ServerBootstrap().group(io)
@@ -105,19 +145,20 @@ public final class ApiServer implements AutoCloseable {
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel c) {
+                            connections.add(c);
                             c.pipeline().addLast(new HttpServerCodec(4096, 8192, 8192))
                                     .addLast(new Aggregator(maxBody, router))
-                                    .addLast(calls, new Handler(router));
+                                    .addLast(new Handler(router, calls));
                         }
                     })
                     .bind(config.bind()).syncUninterruptibly().channel();
-            ApiServer s = new ApiServer(io, calls, ch, epoll, metricsOpen);
+            ApiServer s = new ApiServer(io, calls, connections, ch, epoll, metricsOpen);
             log.info("api listening", "url", s.url(), "transport", epoll ? "epoll" : "nio", "metrics_auth",
                     metricsOpen ? "none (loopback)" : "token");
             return s;
         } catch (RuntimeException e) {
             io.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
-            calls.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            calls.shutdownNow();
             Throwable t = e.getCause() != null ? e.getCause() : e;
             throw new IOException("cannot listen on " + config.bind().getHostString() + ":" + config.bind().getPort()
                     + ": " + t.getMessage(), e);
@@ -146,8 +187,14 @@ public final class ApiServer implements AutoCloseable {
     @Override
     public void close() {
         channel.close().syncUninterruptibly();
+        connections.close().awaitUninterruptibly();
+        calls.shutdown();
+        try {
+            calls.awaitTermination(1, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         io.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
-        calls.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     }
 
     /** Answers a too-large body with the API's JSON 413 instead of Netty's empty one. */
@@ -170,29 +217,39 @@ public final class ApiServer implements AutoCloseable {
         }
     }
 
+    /** Decodes on the I/O thread, calls the port on the API thread, writes back through the channel. */
     private static final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
         private final ApiRouter router;
+        private final ExecutorService calls;
 
-        Handler(ApiRouter router) {
+        Handler(ApiRouter router, ExecutorService calls) {
             this.router = router;
+            this.calls = calls;
         }
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
-            boolean keepAlive = HttpUtil.isKeepAlive(req);
-            ApiRouter.Response r;
             if (req.decoderResult().isFailure()) {
-                keepAlive = false;
-                r = router.reject(ApiError.of(400, "bad_request", "", "malformed HTTP request: "
+                ApiRouter.Response r = router.reject(ApiError.of(400, "bad_request", "", "malformed HTTP request: "
                         + req.decoderResult().cause().getMessage()));
-            } else {
-                byte[] body = new byte[req.content().readableBytes()];
-                req.content().readBytes(body);
-                r = router.handle(new ApiRouter.Request(req.method().name(), req.uri(),
-                        req.headers().get(HttpHeaderNames.AUTHORIZATION), body));
+                ctx.writeAndFlush(response(r, false)).addListener(ChannelFutureListener.CLOSE);
+                return;
             }
-            var f = ctx.writeAndFlush(response(r, keepAlive));
-            if (!keepAlive) f.addListener(ChannelFutureListener.CLOSE);
+            boolean keepAlive = HttpUtil.isKeepAlive(req);
+            byte[] body = new byte[req.content().readableBytes()];
+            req.content().readBytes(body);
+            ApiRouter.Request request = new ApiRouter.Request(req.method().name(), req.uri(),
+                    req.headers().get(HttpHeaderNames.AUTHORIZATION), body);
+            try {
+                // One API thread: requests (also pipelined ones on one connection) are answered in order.
+                calls.execute(() -> {
+                    ApiRouter.Response r = router.handle(request);
+                    var f = ctx.writeAndFlush(response(r, keepAlive));
+                    if (!keepAlive) f.addListener(ChannelFutureListener.CLOSE);
+                });
+            } catch (RejectedExecutionException e) {
+                ctx.close(); // the server is closing
+            }
         }
 
         @Override

@@ -12,7 +12,9 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "poolwarden", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Shares a pool of servers' CPU and bandwidth out by policy.",
-        subcommands = {DoctorCommand.class, ValidateCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DoctorCommand.class, ValidateCommand.class, StatusCommand.class, AppsCommand.class,
+                TopCommand.class, PolicyCommand.class, HistoryCommand.class, ModeCommand.class, ReloadCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static final int EXIT_USAGE = 64;
     public static final int EXIT_FAILURE = 1;

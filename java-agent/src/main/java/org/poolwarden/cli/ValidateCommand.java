@@ -25,7 +25,7 @@ import picocli.CommandLine.Spec;
  * has no extension), every error is printed as {@code file:line:col: field: message}, and the exit code is 0 when
  * every file is valid, 1 when any is not, 64 (EX_USAGE) for a bad command line.
  */
-@Command(name = "validate", mixinStandardHelpOptions = true, exitCodeOnInvalidInput = ValidateCommand.EXIT_USAGE,
+@Command(name = "validate", exitCodeOnInvalidInput = ValidateCommand.EXIT_USAGE,
         description = {"Check poolwarden config files (YAML, JSON or seed XML rules; detected from the content) and"
                 + " print every error as file:line:col: field: message.",
                 "A directory is checked as the agent loads it: its main poolwarden.yaml plus its *.xml rule files."},
@@ -42,6 +42,9 @@ public final class ValidateCommand implements Callable<Integer> {
 
     @Option(names = "--json", description = "print a JSON report instead of lines")
     boolean json;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "show this help and exit")
+    boolean help;
 
     @Spec
     CommandSpec spec;

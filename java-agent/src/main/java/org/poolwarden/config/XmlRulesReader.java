@@ -125,6 +125,7 @@ final class XmlRulesReader {
         switch (root.name()) {
             case "APP-RULES" -> {
                 noAttrs(root, "");
+                noText(root, "");
                 for (El c : root.children()) {
                     switch (c.name()) {
                         case "APP-RULE", "JOB-DEFINITION" -> apps.add(app(c, "apps[" + apps.size() + "]"));
@@ -160,6 +161,7 @@ final class XmlRulesReader {
                         + " NAME, FLAGS)"));
             }
         }
+        noText(e, path);
         List<ConfigNode> prs = new ArrayList<>();
         List<ConfigNode> frs = new ArrayList<>();
         for (El c : e.children()) {
@@ -171,6 +173,7 @@ final class XmlRulesReader {
                         else errors.add(new ConfigError(c.at(), path + ".processRules." + a.getKey(),
                                 "unknown attribute (allowed: " + INCLUDE_CHILDREN + ")"));
                     }
+                    noText(c, path + ".processRules");
                     for (El r : c.children()) {
                         if (r.name().equals("PROCESS-RULE")) {
                             prs.add(clauses(r, path + ".processRules[" + prs.size() + "]", "PROCESS-VALIDATION-CLAUSES",
@@ -184,6 +187,7 @@ final class XmlRulesReader {
                         "PROCESS-VALIDATION-CLAUSES", PROCESS_CLAUSES, null));
                 case "FLOW-RULES" -> {
                     noAttrs(c, path + ".flowRules");
+                    noText(c, path + ".flowRules");
                     for (El r : c.children()) {
                         if (r.name().equals("FLOW-RULE")) {
                             frs.add(clauses(r, path + ".flowRules[" + frs.size() + "]", "FLOW-VALIDATION-CLAUSES",
@@ -215,12 +219,19 @@ final class XmlRulesReader {
         }
         if (includeChildren != null) put(f, "includeChildren", rule, includeChildren);
         List<El> items = new ArrayList<>();
+        noText(rule, path);
         for (El c : rule.children()) {
-            if (c.name().equals(wrapper)) items.addAll(c.children());
-            else items.add(c);
+            if (c.name().equals(wrapper)) {
+                noAttrs(c, path);
+                noText(c, path);
+                items.addAll(c.children());
+            } else {
+                items.add(c);
+            }
         }
         for (El c : items) {
             String key = names.get(c.name());
+            if (key != null) noAttrs(c, path + "." + key);
             if (key == null) {
                 unknown(c, path, new java.util.TreeSet<>(names.keySet()));
             } else if (!c.children().isEmpty()) {
@@ -241,6 +252,7 @@ final class XmlRulesReader {
             if (a.getKey().equalsIgnoreCase("PRIORITY")) put(f, "priority", e, a.getValue());
             else errors.add(new ConfigError(e.at(), path + "." + a.getKey(), "unknown attribute (allowed: PRIORITY)"));
         }
+        noText(e, path);
         List<ConfigNode> bw = new ArrayList<>();
         for (El c : e.children()) {
             switch (c.name()) {
@@ -271,12 +283,21 @@ final class XmlRulesReader {
             }
         }
         for (El c : e.children()) unknown(c, path, Set.of());
+        noText(e, path);
         return new MapNode(e.at(), f);
     }
 
     private void trigger(El e) {
         errors.add(new ConfigError(e.at(), "JOB-TRIGGER", "job triggers are not supported yet; remove the"
                 + " JOB-TRIGGER (the agent re-applies policies that could not be met on every slow tick by itself)"));
+    }
+
+    /** Text directly inside a container element is a misplaced value; say so instead of dropping it. */
+    private void noText(El e, String path) {
+        if (!e.text().isEmpty()) {
+            errors.add(new ConfigError(e.at(), path, "unexpected text \"" + e.text() + "\" inside <" + e.name()
+                    + ">; values go in attributes or clause elements such as <PROCESS-NAME>"));
+        }
     }
 
     private void noAttrs(El e, String path) {

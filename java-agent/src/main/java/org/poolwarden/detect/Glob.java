@@ -6,6 +6,21 @@ import java.util.regex.Pattern;
 final class Glob {
     private Glob() {}
 
+    /** The text every match starts with (up to the first wildcard): a cheap startsWith before the regex. */
+    static String literalPrefix(String glob) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < glob.length(); i++) {
+            char c = glob.charAt(i);
+            if (c == '*' || c == '?' || c == '[') break;
+            if (c == '\\') {
+                if (++i >= glob.length()) break;
+                c = glob.charAt(i);
+            }
+            b.append(c);
+        }
+        return b.toString();
+    }
+
     static Pattern compile(String glob) {
         StringBuilder re = new StringBuilder();
         int i = 0;

@@ -27,7 +27,8 @@ public final class ProcessMatcher {
         String parentComm();
     }
 
-    private record Compiled(ProcessRule rule, Pattern name, Pattern cmdline, Pattern envValue, Pattern parentName) {}
+    private record Compiled(ProcessRule rule, Pattern name, Pattern cmdline, String cmdlinePrefix, Pattern envValue,
+                            Pattern parentName) {}
 
     private final List<String> apps = new ArrayList<>();
     /**
@@ -53,6 +54,7 @@ public final class ProcessMatcher {
             for (ProcessRule r : a.processRules()) {
                 l.add(new Compiled(r, r.name() == null ? null : Glob.compile(r.name()),
                         r.cmdline() == null ? null : Glob.compile(r.cmdline()),
+                        r.cmdline() == null ? "" : Glob.literalPrefix(r.cmdline()),
                         r.env() == null || r.env().valueGlob() == null ? null : Glob.compile(r.env().valueGlob()),
                         r.parentName() == null ? null : Glob.compile(r.parentName())));
                 if (r.name() != null && !hasGlob(r.name())) {
@@ -145,7 +147,9 @@ public final class ProcessMatcher {
         if (c.cmdline() != null || r.cmdlineRegex() != null) {
             String cmd = f.cmdline();
             if (cmd == null) return false;
-            if (c.cmdline() != null && !c.cmdline().matcher(cmd).matches()) return false;
+            if (c.cmdline() != null && (!cmd.startsWith(c.cmdlinePrefix()) || !c.cmdline().matcher(cmd).matches())) {
+                return false;
+            }
             if (r.cmdlineRegex() != null && !r.cmdlineRegex().matcher(cmd).find()) return false;
         }
         if (r.env() != null) {

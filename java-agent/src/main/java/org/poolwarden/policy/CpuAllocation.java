@@ -10,4 +10,15 @@ package org.poolwarden.policy;
  */
 public record CpuAllocation(String app, int weight, long guaranteedBasisPoints, long quotaMicros, long periodMicros) {
     public static final long UNLIMITED = -1;
+
+    /**
+     * The seed's "headroom": what the app may burst to beyond its guarantee when others leave CPU idle, in basis
+     * points of the host: up to its cap (or the whole host) minus what is guaranteed.
+     */
+    public long headroomBasisPoints(int cpus) {
+        long ceiling = quotaMicros == UNLIMITED ? PolicyCalculator.HOST_BASIS_POINTS
+                : Math.min(PolicyCalculator.HOST_BASIS_POINTS, quotaMicros * PolicyCalculator.HOST_BASIS_POINTS
+                / (periodMicros * cpus));
+        return Math.max(0, ceiling - guaranteedBasisPoints);
+    }
 }

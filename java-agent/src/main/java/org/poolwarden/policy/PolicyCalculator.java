@@ -14,7 +14,8 @@ import org.poolwarden.config.Policy.BandwidthPolicy;
 import org.poolwarden.config.PoolwardenConfig;
 
 /**
- * Turns policies into concrete numbers for this host. Pure: the same config and resources always give the same plan.
+ * Turns policies into concrete numbers for this host. Pure: the same config, resources and set of running apps always
+ * give the same plan.
  *
  * <p>CPU. Percentages of the host are bookings: if they add up to more than the host, they are scaled down by priority
  * ({@link PriorityScaler}) and an alarm is raised. Apps with a weight (or no CPU policy: the kernel's default weight
@@ -40,8 +41,19 @@ public final class PolicyCalculator {
     private PolicyCalculator() {}
 
     public static PolicyPlan plan(PoolwardenConfig config, HostResources host) {
+        return plan(config, host, null);
+    }
+
+    /**
+     * @param running the apps with processes on this host; only they book CPU here (an app that is not running must
+     *                not squeeze the ones that are). Null: all apps (planning ahead, `policy get`). Bandwidth is
+     *                planned for every app, since a flow-rule app may have traffic and no process.
+     */
+    public static PolicyPlan plan(PoolwardenConfig config, HostResources host, java.util.Set<String> running) {
         List<InsufficientResources> alarms = new ArrayList<>();
-        Map<String, CpuAllocation> cpu = cpu(config.apps(), host.cpus(), alarms);
+        List<App> cpuApps = config.apps();
+        if (running != null) cpuApps = cpuApps.stream().filter(a -> running.contains(a.name())).toList();
+        Map<String, CpuAllocation> cpu = cpu(cpuApps, host.cpus(), alarms);
         Map<String, Map<String, BandwidthAllocation>> bw = new LinkedHashMap<>();
         for (Pipe p : config.pipes()) {
             long bits = host.pipeCapacityBitsPerSecond().getOrDefault(p.name(), p.capacityBitsPerSecond());

@@ -138,6 +138,22 @@ class AgentTest {
     }
 
     @Test
+    void thePlanFollowsWhichAppsRunHere() {
+        proc.remove(11); // postgres is not running yet
+        Agent a = agent(config(TWO_APPS), (inv, now) -> List.of(), null);
+        a.tick(0);
+        assertEquals(List.of(), a.alarms(), "only web runs: its 60% fits");
+        assertEquals(6000, a.plan().cpu().get("web").guaranteedBasisPoints());
+        proc.add(11, 1, "postgres");
+        a.tick(2_000 * MS);
+        assertEquals(1, a.alarms().size(), "db started: 120% booked, scaled by priority");
+        assertEquals(4000, a.plan().cpu().get("db").guaranteedBasisPoints());
+        proc.remove(11);
+        a.tick(4_000 * MS);
+        assertEquals(List.of(), a.alarms(), "db exited: the alarm clears");
+    }
+
+    @Test
     void enforceIsOneSwitchAndSwitchingBackReleasesEverything() {
         Agent a = agent(config(TWO_APPS), (inv, now) -> List.of(), null);
         a.tick(0);

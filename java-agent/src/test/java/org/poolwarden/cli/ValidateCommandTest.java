@@ -74,7 +74,12 @@ class ValidateCommandTest {
     @Test
     void usageErrorsExit64() {
         assertEquals(64, run().exit());
-        assertEquals(64, run("--no-such-option", "x").exit());
+        Run bad = run("--no-such-option", "x");
+        assertEquals(64, bad.exit());
+        assertTrue(bad.err().contains("Unknown option: '--no-such-option'"), bad.err());
+        Run help = run("--help");
+        assertEquals(0, help.exit());
+        assertTrue(help.out().contains("Usage: validate [-h] [--json] FILE..."), help.out());
     }
 
     @Test

@@ -233,5 +233,9 @@ class ProcessDetectorTest {
         assertTrue(!Glob.compile("a.b").matcher("axb").matches());
         assertTrue(Glob.compile("x\\*").matcher("x*").matches());
         assertTrue(!Glob.compile("x\\*").matcher("xy").matches());
+        assertEquals("/usr/bin/java ", Glob.literalPrefix("/usr/bin/java *"));
+        assertEquals("x*y", Glob.literalPrefix("x\\*y?z"));
+        assertEquals("", Glob.literalPrefix("[ab]c"));
+        assertEquals("abc", Glob.literalPrefix("abc"));
     }
 }

@@ -50,6 +50,8 @@ class PolicyCalculatorTest {
                   - {name: c, processRules: [{name: c}]}
                 """, 2);
         assertEquals(new CpuAllocation("a", 6000, 6000, 160_000, 100_000), p.cpu().get("a"));
+        assertEquals(2000, p.cpu().get("a").headroomBasisPoints(2), "up to the 80% cap from the 60% guarantee");
+        assertEquals(10_000, p.cpu().get("b").headroomBasisPoints(2), "no guarantee, no cap: the whole host");
         assertEquals(3000, p.cpu().get("b").weight(), "300:100 of the 40% left");
         assertEquals(1000, p.cpu().get("c").weight());
         assertEquals(List.of(), p.alarms());
@@ -83,6 +85,23 @@ class PolicyCalculatorTest {
     }
 
     @Test
+    void onlyAppsRunningHereBookCpuHere() {
+        PoolwardenConfig c = config("""
+                apps:
+                  - {name: big, processRules: [{name: a}], policy: {priority: 9, cpu: {percent: 90}}}
+                  - {name: small, processRules: [{name: b}], policy: {priority: 1, cpu: {percent: 50}}}
+                """);
+        PolicyPlan notRunning = PolicyCalculator.plan(c, new HostResources(2, Map.of()), java.util.Set.of("small"));
+        assertEquals(5000, notRunning.cpu().get("small").guaranteedBasisPoints(), "big is not here: no squeeze");
+        assertEquals(List.of(), notRunning.alarms());
+        assertTrue(!notRunning.cpu().containsKey("big"));
+        PolicyPlan both = PolicyCalculator.plan(c, new HostResources(2, Map.of()), java.util.Set.of("big", "small"));
+        assertEquals(1000, both.cpu().get("small").guaranteedBasisPoints());
+        assertEquals(1, both.alarms().size());
+        assertEquals(both, PolicyCalculator.plan(c, new HostResources(2, Map.of())), "null: every app");
+    }
+
+    @Test
     void bandwidthBookingsAndBurstsInBytesPerSecond() {
         PolicyPlan p = plan("""
                 pipes: [{name: up, interface: eth0, capacity: 100mbit}]
@@ -101,6 +120,7 @@ class PolicyCalculatorTest {
         assertEquals(new BandwidthAllocation("a", "up", 3_750_000, 6_250_000, 3_750_000), up.get("a"));
         assertEquals(new BandwidthAllocation("b", "up", 1_250_000, 12_500_000, 1_250_000), up.get("b"));
         assertEquals(new BandwidthAllocation("c", "up", 0, 125_000, 0), up.get("c"));
+        assertEquals(2_500_000, up.get("a").headroom());
         assertEquals(List.of(), p.alarms());
     }
 

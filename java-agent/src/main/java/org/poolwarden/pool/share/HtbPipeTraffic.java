@@ -26,6 +26,11 @@ public final class HtbPipeTraffic implements PipeTraffic {
         this.tc = tc;
     }
 
+    @Override
+    public boolean shapedByTokenBucket() {
+        return true;
+    }
+
     public long readErrors() {
         return readErrors;
     }
@@ -40,11 +45,18 @@ public final class HtbPipeTraffic implements PipeTraffic {
             return new Sample(Map.of(), 0);
         }
         Map<String, long[]> prev = last.computeIfAbsent(pipe.pipeId(), k -> new HashMap<>());
+        // Rounds do not come exactly one tick apart (scheduling jitter): counts are scaled to one tick, or a late
+        // round would look like an overdraft and an early one like falling demand.
+        long[] at = prev.computeIfAbsent("\u0000at", k -> new long[] {Long.MIN_VALUE, 0, 0});
+        long tick = pipe.config().tickNanos();
+        double scale = at[0] == Long.MIN_VALUE ? 1.0
+                : Math.max(0.5, Math.min(2.0, (double) tick / Math.max(1, nowNanos - at[0])));
+        at[0] = nowNanos;
         Map<String, Long> queued = new HashMap<>();
         long sent = 0;
         for (BandwidthStats.ClassCounters c : stats.egress()) {
             long[] p = prev.get(c.app());
-            long dBytes = p == null ? 0 : Math.max(0, c.bytes() - p[0]);
+            long dBytes = p == null ? 0 : (long) (Math.max(0, c.bytes() - p[0]) * scale);
             long dDrops = p == null ? 0 : Math.max(0, c.drops() - p[1]);
             long dOver = p == null ? 0 : Math.max(0, c.overlimits() - p[2]);
             prev.put(c.app(), new long[] {c.bytes(), c.drops(), c.overlimits()});

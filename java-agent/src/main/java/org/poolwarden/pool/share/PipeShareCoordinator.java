@@ -63,7 +63,14 @@ public final class PipeShareCoordinator implements ExchangeListener {
     /** Rates may rise by this much before the kernel is told (a lower rate is always applied at once). */
     static final double RAISE_HYSTERESIS = 0.02;
     /** Decoded entries kept per peer and pipe: enough to pick the previous interval's under gossip reordering. */
-    static final int HISTORY = 4;
+    static final int HISTORY = 6;
+    /**
+     * Round t allocates from the entries of interval t-1: the freshest demand. An entry reaches a peer only at the
+     * exchange's next gossip round (up to one fast tick later) plus a hop per relay, so peers that have not yet
+     * heard it use an older one and the views differ for a round; a lag of 2 gives the entry a whole interval to
+     * spread (consistent views, less overshoot) at the cost of reacting 50 ms later.
+     */
+    public static final int DEFAULT_DECISION_LAG = 1;
 
     private final ExchangeAccess exchange;
     private final String selfId;
@@ -71,6 +78,7 @@ public final class PipeShareCoordinator implements ExchangeListener {
     private final PipeTraffic traffic;
     private final BandwidthController tc;
     private final ShareCounters counters = new ShareCounters();
+    private int decisionLag = DEFAULT_DECISION_LAG;
     private PolicySet policies = PolicySet.empty();
     private PolicyCatalog catalog = PolicyCatalog.of(PolicySet.empty());
     /** Members membership declared failed or left, until they are heard alive again (survives reaping). */
@@ -121,6 +129,15 @@ public final class PipeShareCoordinator implements ExchangeListener {
             }
             this.pipes.put(p.pipeId(), new PipeState(p));
         }
+    }
+
+    /** Allocate round t from the entries of interval t - lag (1 or more). */
+    public PipeShareCoordinator decisionLag(int lag) {
+        if (lag < 1 || lag >= HISTORY) {
+            throw new IllegalArgumentException("decisionLag=" + lag + " must be in 1.." + (HISTORY - 1));
+        }
+        this.decisionLag = lag;
+        return this;
     }
 
     /** The allocator's host id of an exchange member: its decimal id, the same string on every host. */
@@ -314,7 +331,8 @@ public final class PipeShareCoordinator implements ExchangeListener {
         counters.increment(Counter.ROUNDS);
         PipeConfig cfg = s.pipe.config();
         PipeTraffic.Sample sample = traffic.sample(s.pipe, nowNanos);
-        if (s.begun) {
+        boolean bucket = traffic.shapedByTokenBucket();
+        if (s.begun && !bucket) {
             s.ledger.sent(Math.max(0, sample.sentBytes()));
         }
 
@@ -356,14 +374,32 @@ public final class PipeShareCoordinator implements ExchangeListener {
             counters.increment(r.action() == Rejection.Action.CLAMPED ? Counter.DEMAND_CLAMPED : Counter.DEMAND_IGNORED);
         }
         HostGrant g = a.grant(selfId).orElse(new HostGrant(selfId, true, 0, 0, 0, 0));
-        long usable = s.ledger.begin(g.creditBytes());
+        long usable = bucket ? g.creditBytes() : s.ledger.begin(g.creditBytes());
         s.begun = true;
         s.rates = HostClassSplitter.split(cfg, g, usable, apps);
         if (tc != null) {
             enforce(s);
         }
 
-        // 3. this interval's demand, for the next round everywhere
+        // 3. this interval's demand, for the next round everywhere. Traffic sent against the credit packet by
+        //    packet publishes what stays queued after this interval's part (seed 004 [0206]); an HTB-shaped
+        //    host's numbers are already its need for the coming interval.
+        if (!bucket) {
+            booked = 0;
+            unbooked = 0;
+            active = 0;
+            for (int i = 0; i < apps.size(); i++) {
+                AppClassDemand d = apps.get(i);
+                String app = d.appId();
+                long left = Math.max(0, d.bookedBytes() + d.unbookedBytes() - Math.max(0, s.rates.get(i).expectedBytes()));
+                long b = Math.min(left, (long) Math.floor(s.bookings.granted(app) * tickSec));
+                booked += b;
+                unbooked += left - b;
+                if (left - b > 0) {
+                    active++;
+                }
+            }
+        }
         PipeDemandEntry mine = new PipeDemandEntry(cfg.pipeId(), interval, booked,
                 unbooked + s.ledger.overdraft(), Math.max(1, active));
         s.published = mine;
@@ -407,7 +443,7 @@ public final class PipeShareCoordinator implements ExchangeListener {
                     }
                 }
             }
-            PipeDemandEntry d = pick(peer, interval);
+            PipeDemandEntry d = pick(peer, interval - decisionLag + 1);
             String host = hostId(id);
             if (d != null && id != exchange.selfId() && d.bookedBytes() > bookedLimit) {
                 // nobody can have more booked bytes than the pipe's bookings add up to: the excess is a claim
@@ -431,7 +467,7 @@ public final class PipeShareCoordinator implements ExchangeListener {
         peer.history.addFirst(d);
     }
 
-    /** The newest entry from before this interval; else the oldest held (a peer whose clock runs ahead). */
+    /** The newest entry from before {@code interval}; else the oldest held (a peer whose clock runs ahead). */
     private static PipeDemandEntry pick(Peer peer, long interval) {
         PipeDemandEntry oldest = null;
         for (PipeDemandEntry d : peer.history) {
@@ -464,34 +500,46 @@ public final class PipeShareCoordinator implements ExchangeListener {
 
     /**
      * The egress tree for this host's grant: root = share = the host's credit, each app rate = its booked part,
-     * ceil = the credit. HTB cannot go below {@link SpecValidator#MIN_RATE} per class, so the share is floored at
-     * that many classes' minimum (a few kbit/s over the credit of a host that has none).
+     * ceil = the credit; the default class keeps its configured rate. HTB cannot go below
+     * {@link SpecValidator#MIN_RATE} per class, so the share is floored at the sum of the class rates (the default
+     * class's rate plus a few kbit/s over the credit of a host that has none).
      */
     static BandwidthSpec spec(SharedPipe pipe, List<ClassRate> rates) {
         long min = SpecValidator.MIN_RATE;
         long ceilBits = 0;
-        long sumRates = min; // the default class
-        List<BandwidthSpec.AppClass> classes = new ArrayList<>(rates.size());
+        long appRates = 0;
         long[] r = new long[rates.size()];
         for (int i = 0; i < rates.size(); i++) {
             ClassRate c = rates.get(i);
             ceilBits = Math.max(ceilBits, c.ceilBytesPerSec() * 8);
             r[i] = Math.max(min, c.rateBytesPerSec() * 8);
-            sumRates += r[i];
+            appRates += r[i];
         }
-        long share = Math.min(pipe.linkRateBits(), Math.max(ceilBits, sumRates));
-        if (sumRates > share) {
-            // only when the link itself is slower than the minimums: shrink every class to fit
+        long defaultRate = pipe.defaultRateBits();
+        long floor = defaultRate + (long) r.length * min;
+        long share = Math.min(pipe.linkRateBits(), Math.max(ceilBits, floor));
+        if (share < floor) {
+            // only when the link itself is slower than the minimums
+            defaultRate = min;
+        }
+        long room = share - defaultRate;
+        if (appRates > room) {
+            // the default class's guarantee comes out of the credit too: scale the bookings into what is left, so
+            // the rates never add up to more than the host's share
+            double f = (double) room / appRates;
             for (int i = 0; i < r.length; i++) {
-                r[i] = min;
+                r[i] = Math.max(min, (long) Math.floor(r[i] * f));
             }
         }
+        List<BandwidthSpec.AppClass> classes = new ArrayList<>(rates.size());
         for (int i = 0; i < rates.size(); i++) {
             ClassRate c = rates.get(i);
-            classes.add(new BandwidthSpec.AppClass(c.appId(), pipe.appMinors().get(c.appId()), r[i], share));
+            classes.add(new BandwidthSpec.AppClass(c.appId(), pipe.appMinors().get(c.appId()), Math.min(r[i], share),
+                    share));
         }
         BandwidthSpec.TreeSpec tree = new BandwidthSpec.TreeSpec(share,
-                new BandwidthSpec.DefaultClass(pipe.defaultMinor(), min, share), classes, pipe.classifiers());
+                new BandwidthSpec.DefaultClass(pipe.defaultMinor(), Math.min(defaultRate, share), share), classes,
+                pipe.classifiers());
         return BandwidthSpec.egressOnly(pipe.device(), pipe.linkRateBits(), tree);
     }
 

@@ -20,4 +20,14 @@ public interface PipeTraffic {
     }
 
     Sample sample(SharedPipe pipe, long nowNanos);
+
+    /**
+     * True when the traffic goes out through a rate-enforcing token bucket (HTB): the bucket carries the debt of a
+     * packet sent over its tokens itself, so the coordinator hands it the whole credit, and the counters' jitter
+     * between rounds is not mistaken for an overdraft. False (the default) when traffic is sent against the credit
+     * packet by packet: the {@link org.poolwarden.pool.pipe.OverdraftLedger} then holds back what was overdrawn.
+     */
+    default boolean shapedByTokenBucket() {
+        return false;
+    }
 }

@@ -37,9 +37,9 @@ class ShareBadInputTest {
                 List.of(), Set.of())).getMessage();
         assertTrue(msg.contains("linkRateBits=0"), msg);
         msg = assertThrows(IllegalArgumentException.class, () -> new SharedPipe(PipeConfig.of("x".repeat(80), 1000),
-                "eth0", 1000, apps, 2, List.of(), Set.of())).getMessage();
+                "eth0", 1_000_000, apps, 2, List.of(), Set.of())).getMessage();
         assertTrue(msg.contains("exchange key"), msg);
-        msg = assertThrows(IllegalArgumentException.class, () -> new SharedPipe(PIPE, "eth0", 1000,
+        msg = assertThrows(IllegalArgumentException.class, () -> new SharedPipe(PIPE, "eth0", 1_000_000,
                 new TreeMap<>(), 2, List.of(), Set.of())).getMessage();
         assertTrue(msg.contains("no app classes"), msg);
     }

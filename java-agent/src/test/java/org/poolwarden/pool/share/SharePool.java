@@ -43,11 +43,19 @@ final class SharePool {
     final Traffic[] traffic;
     final FakeBandwidthController[] tc;
     private final IntFunction<List<SharedPipe>> pipesOf;
+    private final IntFunction<PipeTraffic> trafficOf;
     private final long[] phase;
     private final int[] generation;
 
     SharePool(long seed, int n, ExchangeConfig cfg, long tickNanos, IntFunction<List<SharedPipe>> pipesOf,
               boolean withTc) {
+        this(seed, n, cfg, tickNanos, pipesOf, withTc, null);
+    }
+
+    /** {@code trafficOf}: where each host's queues come from (null: a scripted {@link Traffic} per host). */
+    SharePool(long seed, int n, ExchangeConfig cfg, long tickNanos, IntFunction<List<SharedPipe>> pipesOf,
+              boolean withTc, IntFunction<PipeTraffic> trafficOf) {
+        this.trafficOf = trafficOf;
         this.cluster = new SimCluster(seed, cfg, n);
         this.tickNanos = tickNanos;
         this.pipesOf = pipesOf;
@@ -87,8 +95,8 @@ final class SharePool {
             tc[id] = fake;
         }
         coordinators[id] = new PipeShareCoordinator(
-                ExchangeAccess.of(id, () -> cluster.host(id).node(), cluster.net::now), pipesOf.apply(id), traffic[id],
-                fake);
+                ExchangeAccess.of(id, () -> cluster.host(id).node(), cluster.net::now), pipesOf.apply(id),
+                trafficOf == null ? traffic[id] : trafficOf.apply(id), fake);
         traffic[id].coordinator = coordinators[id];
     }
 

@@ -1,0 +1,44 @@
+package org.poolwarden.cli;
+
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+import org.poolwarden.enforce.HostEnforcement;
+import org.poolwarden.enforce.KernelEnforcer;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code poolwarden cleanup}: removes every kernel object poolwarden made (table inet poolwarden, qdisc handle 5057:
+ * and the pwifb* IFBs on every interface, our cgroup root in each hierarchy), without reading a config. For a host
+ * where the agent was stopped for good, or before uninstalling. Stop the agent first: a running one in enforce mode
+ * recreates its objects at its next tick.
+ */
+@Command(name = "cleanup", mixinStandardHelpOptions = true,
+        description = {"Removes every kernel object poolwarden made (nftables table, tc qdiscs and IFBs, cgroups); "
+                + "touches nothing else. Needs no config. Stop the agent first."})
+public final class CleanupCommand implements Callable<Integer> {
+    @Option(names = "--cgroup-root", description = "Our cgroup root under each hierarchy (default: ${DEFAULT-VALUE}).")
+    String cgroupRoot = org.poolwarden.cgroup.CpuControllers.DEFAULT_ROOT;
+
+    @Option(names = "--netns", description = "The network namespace to clean (a path such as /run/netns/NAME; "
+            + "default: this process's).")
+    java.nio.file.Path netns;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        HostEnforcement.Settings s = new HostEnforcement.Settings(cgroupRoot, netns, java.util.Set.of());
+        try (KernelEnforcer e = HostEnforcement.open(s, () -> null)) {
+            List<String> done = e.cleanup();
+            for (String d : done) out.println("removed " + d);
+        }
+        out.flush();
+        return 0;
+    }
+}

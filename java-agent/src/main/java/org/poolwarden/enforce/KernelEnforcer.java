@@ -1,0 +1,281 @@
+package org.poolwarden.enforce;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Supplier;
+import org.poolwarden.agent.Enforcer;
+import org.poolwarden.cgroup.CpuController;
+import org.poolwarden.cgroup.ReconcileResult;
+import org.poolwarden.config.Pipe;
+import org.poolwarden.config.PoolwardenConfig;
+import org.poolwarden.detect.Inventory;
+import org.poolwarden.nft.FlowClassifier;
+import org.poolwarden.policy.PolicyPlan;
+import org.poolwarden.tc.bandwidth.ApplyReport;
+import org.poolwarden.tc.bandwidth.BandwidthController;
+import org.poolwarden.tc.bandwidth.BandwidthSpec;
+import org.poolwarden.tc.bandwidth.BandwidthStats;
+
+/**
+ * The {@link Enforcer} over the three adapters: per app a CPU group (weight, cap) holding its processes; per pipe
+ * interface an HTB tree with a class per app (rate = booking, ceil = burst limit) and a default class; table
+ * {@code inet poolwarden} steering each app's flows into its class (flow rules, and {@code socket cgroupv2} for
+ * process-owned apps, whose processes on hybrid hosts are also placed in a cgroup2 group of ours).
+ *
+ * <p>Every {@link #apply} reconciles by diff: each adapter reads what the kernel has and sends only the difference, so
+ * an unchanged plan costs reads only, and a restarted agent takes over what the previous one left without creating
+ * anything twice. The plan is translated and validated as a whole ({@link DesiredKernel}) before any adapter is
+ * called: a plan that cannot be enforced changes nothing. Order: cgroup2 groups (nftables resolves them when loading
+ * rules), classifier, HTB trees, CPU groups, cgroup2 placement, then what is no longer wanted.
+ *
+ * <p>{@link #release()} (back to monitor) removes all of it and puts the processes back; {@link #cleanup()} removes
+ * whatever poolwarden made, with or without a config. Only the control thread calls it (cleanup: the CLI).
+ */
+public final class KernelEnforcer implements Enforcer, AutoCloseable {
+    /**
+     * The adapters this enforcer drives.
+     *
+     * @param cpuRootRemover removes the CPU controller's root in every hierarchy (the port has no such call)
+     * @param cgroup2        null on pure cgroup v2 hosts, where the CPU groups are the ones sockets are matched on
+     */
+    public record Ports(CpuController cpu, Runnable cpuRootRemover, BandwidthController tc, FlowClassifier nft,
+                        Cgroup2Groups cgroup2, NetDevices devices) {}
+
+    /** Observability: written by the control thread, read by anyone. */
+    public static final class Counters {
+        public volatile long applies, applyFailures, rejectedPlans, releases, cleanups, cpuWrites, tcChanges,
+                tcDrift, nftCommands, nftDrift, cgroup2Moves, skippedFlowRules;
+        public volatile String lastError;
+        /** Flow rules the last apply could not express in nftables (sctp, icmp, protocol-only), one line each. */
+        public volatile List<String> skipped = List.of();
+    }
+
+    private final Ports ports;
+    private final Supplier<PoolwardenConfig> config;
+    private final DesiredKernel.Layout layout;
+    private final Counters counters = new Counters();
+    /** Pipe interfaces that carry (or may carry, after a restart) our trees; emptied by release. */
+    private final Set<String> devicesTouched = new LinkedHashSet<>();
+    private boolean tookOver;
+    private DesiredKernel last;
+
+    /**
+     * @param config the agent's current config ({@code agent::config}): flow rules, pipe interfaces, app order;
+     *               always the one the plan was made from, since both are read on the control thread
+     */
+    public KernelEnforcer(Ports ports, Supplier<PoolwardenConfig> config, DesiredKernel.Layout layout) {
+        this.ports = ports;
+        this.config = config;
+        this.layout = layout;
+    }
+
+    @Override
+    public void apply(PolicyPlan plan, Inventory inventory) {
+        counters.applies++;
+        PoolwardenConfig c = config.get();
+        DesiredKernel d;
+        try {
+            d = DesiredKernel.of(plan, c, inventory, layout);
+            for (BandwidthSpec s : d.pipes().values()) {
+                // an interface that does not exist is bad input too: find out before changing anything
+                if (!devicesTouched.contains(s.device())) ports.tc().stats(s.device());
+            }
+        } catch (IllegalArgumentException e) {
+            counters.rejectedPlans++;
+            counters.lastError = e.getMessage();
+            throw e;
+        }
+        try {
+            reconcile(d, c);
+            last = d;
+        } catch (RuntimeException e) {
+            // A kernel refusal half-way: the next slow tick reconciles again from whatever the kernel holds.
+            counters.applyFailures++;
+            counters.lastError = e.toString();
+            throw e;
+        }
+    }
+
+    private void reconcile(DesiredKernel d, PoolwardenConfig c) {
+        counters.skipped = d.skipped();
+        counters.skippedFlowRules = d.skipped().size();
+        Cgroup2Groups g2 = ports.cgroup2();
+        if (g2 != null) {
+            Set<String> keep = new TreeSet<>(d.cgroup2().keySet());
+            keep.addAll(g2.list().keySet()); // old groups go only after the rules that name them
+            g2.reconcile(keep);
+        }
+        FlowClassifier.Reconcile r = ports.nft().apply(d.flows());
+        counters.nftCommands += r.commands();
+        if (r.drift()) counters.nftDrift++;
+
+        Set<String> wanted = new HashSet<>();
+        for (BandwidthSpec s : d.pipes().values()) {
+            ApplyReport rep = ports.tc().apply(s);
+            counters.tcChanges += rep.changesSent();
+            counters.tcDrift += rep.driftCorrected();
+            devicesTouched.add(s.device());
+            wanted.add(s.device());
+        }
+        if (!tookOver) {
+            // After a restart our trees may sit on pipes that no longer have allocations: look once at every pipe.
+            for (Pipe p : c.pipes()) devicesTouched.add(p.iface());
+            tookOver = true;
+        }
+        for (String dev : new ArrayList<>(devicesTouched)) {
+            if (!wanted.contains(dev)) {
+                ports.tc().remove(dev);
+                devicesTouched.remove(dev);
+            }
+        }
+
+        ReconcileResult cpu = ports.cpu().reconcile(d.cpu());
+        counters.cpuWrites += cpu.writes();
+
+        if (g2 != null) {
+            for (Map.Entry<String, Set<Integer>> e : d.cgroup2().entrySet()) {
+                counters.cgroup2Moves += g2.place(e.getKey(), e.getValue());
+            }
+            g2.reconcile(d.cgroup2().keySet());
+        }
+    }
+
+    /** Back to monitor: nothing of ours stays in the kernel; processes go back out of our groups. Idempotent. */
+    @Override
+    public void release() {
+        counters.releases++;
+        List<RuntimeException> errors = new ArrayList<>();
+        step(errors, () -> ports.nft().removeAll());
+        Set<String> devices = new LinkedHashSet<>(devicesTouched);
+        PoolwardenConfig c = config.get();
+        if (c != null) for (Pipe p : c.pipes()) devices.add(p.iface());
+        for (String dev : devices) step(errors, () -> ports.tc().remove(dev));
+        // reconcile() would first make our root: in monitor mode nothing may be created, even for a moment
+        step(errors, () -> {
+            if (!ports.cpu().list().isEmpty()) ports.cpu().reconcile(List.of());
+        });
+        step(errors, ports.cpuRootRemover());
+        if (ports.cgroup2() != null) step(errors, () -> ports.cgroup2().removeAll());
+        devicesTouched.clear();
+        tookOver = false;
+        last = null;
+        rethrow(errors, "release");
+    }
+
+    /**
+     * Removes everything poolwarden made, without a config: table {@code inet poolwarden}, our root qdisc and ingress
+     * redirect on every interface (and the {@code pwifb*} devices), our cgroup root in every hierarchy. Nothing else
+     * is touched: an interface is only handed to the tc adapter when it has our root qdisc or our IFB.
+     *
+     * @return what was removed, one line each
+     */
+    public List<String> cleanup() {
+        counters.cleanups++;
+        List<String> done = new ArrayList<>();
+        List<RuntimeException> errors = new ArrayList<>();
+        step(errors, () -> {
+            ports.nft().removeAll();
+            done.add("nftables table inet poolwarden");
+        });
+        step(errors, () -> {
+            List<NetDevices.Device> all = ports.devices().all();
+            Set<String> names = new HashSet<>();
+            Set<Integer> indexes = new HashSet<>();
+            for (NetDevices.Device d : all) {
+                names.add(d.name());
+                indexes.add(d.index());
+            }
+            for (NetDevices.Device d : all) {
+                if (d.name().startsWith(IFB_PREFIX)) continue;
+                boolean ifb = names.contains(IFB_PREFIX + d.index());
+                boolean root = hasOurRoot(d.name());
+                if (root || ifb) {
+                    step(errors, () -> {
+                        ports.tc().remove(d.name());
+                        done.add("tc on " + d.name() + (root ? " (root qdisc 5057:)" : "") + (ifb ? " (ingress, "
+                                + IFB_PREFIX + d.index() + ")" : ""));
+                    });
+                }
+            }
+            // IFBs whose pipe interface is gone can no longer be found through it
+            for (NetDevices.Device d : ports.devices().all()) {
+                if (d.name().startsWith(IFB_PREFIX) && "ifb".equals(d.kind())) {
+                    String n = d.name().substring(IFB_PREFIX.length());
+                    if (n.chars().allMatch(Character::isDigit) && !n.isEmpty()
+                            && !indexes.contains(Integer.parseInt(n))) {
+                        step(errors, () -> {
+                            ports.devices().delete(d);
+                            done.add("orphan " + d.name());
+                        });
+                    }
+                }
+            }
+        });
+        step(errors, () -> {
+            if (!ports.cpu().list().isEmpty()) ports.cpu().reconcile(List.of());
+            ports.cpuRootRemover().run();
+            done.add("cpu cgroups (" + ports.cpu().name() + ")");
+        });
+        if (ports.cgroup2() != null) step(errors, () -> {
+            ports.cgroup2().removeAll();
+            done.add("cgroup2 groups");
+        });
+        devicesTouched.clear();
+        tookOver = false;
+        last = null;
+        rethrow(errors, "cleanup");
+        return done;
+    }
+
+    private boolean hasOurRoot(String device) {
+        try {
+            BandwidthStats s = ports.tc().stats(device);
+            return !s.egress().isEmpty();
+        } catch (RuntimeException e) {
+            return false; // vanished meanwhile: nothing of ours to remove there
+        }
+    }
+
+    /** The IFB name prefix of the tc adapter ({@code pwifb<ifindex>}). */
+    static final String IFB_PREFIX = "pwifb";
+
+    private static void step(List<RuntimeException> errors, Runnable r) {
+        try {
+            r.run();
+        } catch (RuntimeException e) {
+            errors.add(e); // one failing part must not keep the others in place
+        }
+    }
+
+    private void rethrow(List<RuntimeException> errors, String what) {
+        if (errors.isEmpty()) return;
+        counters.lastError = errors.get(0).toString();
+        RuntimeException first = errors.get(0);
+        for (int i = 1; i < errors.size(); i++) first.addSuppressed(errors.get(i));
+        throw first;
+    }
+
+    /** The last desired state applied successfully (null in monitor mode): for the sampler and for status. */
+    public DesiredKernel lastApplied() {
+        return last;
+    }
+
+    public Ports ports() {
+        return ports;
+    }
+
+    public Counters counters() {
+        return counters;
+    }
+
+    @Override
+    public void close() {
+        ports.tc().close();
+        ports.nft().close();
+    }
+}

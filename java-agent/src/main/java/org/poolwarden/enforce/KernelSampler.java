@@ -1,0 +1,261 @@
+package org.poolwarden.enforce;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Supplier;
+import org.poolwarden.agent.Sampler;
+import org.poolwarden.cgroup.CpuUsage;
+import org.poolwarden.config.App;
+import org.poolwarden.config.PoolwardenConfig;
+import org.poolwarden.detect.FlowMatcher;
+import org.poolwarden.detect.Inventory;
+import org.poolwarden.nft.AppCounters;
+import org.poolwarden.store.Sample;
+import org.poolwarden.tc.bandwidth.BandwidthSpec;
+import org.poolwarden.tc.bandwidth.BandwidthStats;
+
+/**
+ * Measures the apps once per slow tick, in both modes, from the counters that exist in each:
+ *
+ * <ul>
+ *   <li>CPU: the app's cgroup ({@code cpuacct.usage} / {@code cpu.stat}) while it is enforced, else the sum of its
+ *       processes' {@code utime + stime} from /proc (monitor mode creates no group). Metrics {@code cpu.cores}
+ *       (CPUs used) and {@code cpu.percent} (of the whole host), plus {@code cpu.throttled_s} under a cap.</li>
+ *   <li>Network, both modes: TCP payload per app from sock_diag (sockets owned by the app's processes, else matched
+ *       by its flow rules): {@code net.out.bits_per_s}, {@code net.in.bits_per_s}. While enforced also the app's HTB
+ *       class on each pipe (bytes on the wire): {@code pipe.NAME.out.bits_per_s}, {@code pipe.NAME.out.drops}, and the
+ *       classifier's per-app counter {@code flows.bytes}.</li>
+ * </ul>
+ * Rates cover the time since the previous sample; the first sample of a source only sets its baseline, so a value
+ * is never made up. Not thread-safe: the control thread owns it.
+ */
+public final class KernelSampler implements Sampler {
+    /** USER_HZ: what /proc/PID/stat counts CPU time in; 100 on every Linux architecture we run on. */
+    public static final long CLOCK_TICKS_PER_SECOND = 100;
+
+    private final Supplier<PoolwardenConfig> config;
+    private final KernelEnforcer enforcer;
+    private final SockDiag sockDiag;
+    private final Path proc;
+    private final int cpus;
+
+    private long lastNanos = Long.MIN_VALUE;
+    /** Per app: the cumulative CPU nanoseconds at the last sample and where they came from. */
+    private final Map<String, long[]> cpuLast = new HashMap<>();
+    /** Per process (pid → start time, ticks) for the /proc source. */
+    private final Map<Integer, long[]> procTicks = new HashMap<>();
+    /** Per socket cookie: bytes acked and received at the last sample. */
+    private Map<Long, long[]> sockets = new HashMap<>();
+    private boolean socketBaseline;
+    /** Per pipe and app: HTB class bytes at the last sample. */
+    private final Map<String, Long> classBytes = new HashMap<>();
+    private final Counters counters = new Counters();
+
+    public static final class Counters {
+        public volatile long samples, sockDiagFailures, cgroupReads, procReads, tcReads;
+    }
+
+    /**
+     * @param sockDiag null: no per-app network measure outside enforcement
+     * @param proc     /proc (tests: a fake tree)
+     */
+    public KernelSampler(Supplier<PoolwardenConfig> config, KernelEnforcer enforcer, SockDiag sockDiag, Path proc,
+                         int cpus) {
+        this.config = config;
+        this.enforcer = enforcer;
+        this.sockDiag = sockDiag;
+        this.proc = proc;
+        this.cpus = cpus;
+    }
+
+    @Override
+    public List<Sample> sample(Inventory inventory, long nowNanos) {
+        counters.samples++;
+        PoolwardenConfig c = config.get();
+        double dt = lastNanos == Long.MIN_VALUE ? 0 : (nowNanos - lastNanos) / 1e9;
+        lastNanos = nowNanos;
+        List<Sample> out = new ArrayList<>();
+        boolean enforced = enforcer != null && enforcer.lastApplied() != null;
+        cpu(c, inventory, enforced, dt, out);
+        net(c, inventory, dt, out);
+        if (enforced) pipes(enforcer.lastApplied(), dt, out);
+        else classBytes.clear();
+        return out;
+    }
+
+    private void cpu(PoolwardenConfig c, Inventory inv, boolean enforced, double dt, List<Sample> out) {
+        Map<Integer, Long> ticksNow = procTicks(inv);
+        for (App a : c.apps()) {
+            long source;
+            long nanos;
+            Optional<CpuUsage> u = enforced ? enforcer.ports().cpu().usage(a.name()) : Optional.empty();
+            if (u.isPresent()) {
+                counters.cgroupReads++;
+                source = 1;
+                nanos = u.get().cpuNanos();
+                if (u.get().throttledNanos() > 0) out.add(new Sample(a.name(), "cpu.throttled_s",
+                        u.get().throttledNanos() / 1e9));
+            } else {
+                source = 2;
+                long sum = 0;
+                for (int pid : inv.pids(a.name())) sum += ticksNow.getOrDefault(pid, 0L);
+                long[] last = cpuLast.get(a.name());
+                // /proc: only time the app's processes spent since they were first seen, added up per process
+                nanos = (last != null && last[1] == 2 ? last[0] : 0) + sum * (1_000_000_000L / CLOCK_TICKS_PER_SECOND);
+            }
+            long[] last = cpuLast.put(a.name(), new long[] {nanos, source});
+            if (dt > 0 && last != null && last[1] == source && nanos >= last[0]) {
+                double cores = (nanos - last[0]) / 1e9 / dt;
+                out.add(new Sample(a.name(), "cpu.cores", cores));
+                out.add(new Sample(a.name(), "cpu.percent", cores * 100 / cpus));
+            }
+        }
+    }
+
+    /** Ticks each app process used since the previous sample (0 for one seen for the first time). */
+    private Map<Integer, Long> procTicks(Inventory inv) {
+        Map<Integer, Long> delta = new HashMap<>();
+        Set<Integer> seen = new HashSet<>();
+        for (Inventory.Instance i : inv.apps().values()) {
+            for (int pid : i.pids()) {
+                long[] st = readStat(pid);
+                if (st == null) continue;
+                seen.add(pid);
+                long[] prev = procTicks.put(pid, st);
+                delta.put(pid, prev != null && prev[0] == st[0] ? Math.max(0, st[1] - prev[1]) : 0);
+            }
+        }
+        procTicks.keySet().retainAll(seen);
+        return delta;
+    }
+
+    /** {start time, utime + stime} from /proc/PID/stat, or null when the process is gone. */
+    private long[] readStat(int pid) {
+        counters.procReads++;
+        String s;
+        try {
+            s = Files.readString(proc.resolve(Integer.toString(pid)).resolve("stat"));
+        } catch (IOException e) {
+            return null;
+        }
+        int close = s.lastIndexOf(')');
+        if (close < 0) return null;
+        String[] f = s.substring(close + 2).trim().split(" ");
+        // after the name: f[0] is field 3 (state); utime = field 14, stime = 15, starttime = 22
+        if (f.length < 20) return null;
+        try {
+            return new long[] {Long.parseLong(f[19]), Long.parseLong(f[11]) + Long.parseLong(f[12])};
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    private void net(PoolwardenConfig c, Inventory inv, double dt, List<Sample> out) {
+        if (sockDiag == null) return;
+        List<SockDiag.Entry> entries;
+        try {
+            entries = sockDiag.tcp();
+        } catch (RuntimeException e) {
+            counters.sockDiagFailures++;
+            return;
+        }
+        Map<Long, String> owner = socketOwners(c, inv);
+        FlowMatcher matcher = new FlowMatcher(c.apps());
+        Map<String, long[]> perApp = new HashMap<>();
+        Map<Long, long[]> now = new HashMap<>();
+        for (SockDiag.Entry e : entries) {
+            now.put(e.cookie(), new long[] {e.bytesAcked(), e.bytesReceived()});
+            String app = owner.get(e.socket().inode());
+            if (app == null) app = matcher.match(e.socket());
+            if (app == null) continue;
+            long[] prev = sockets.get(e.cookie());
+            // a socket not seen before was opened since the last sample: all its bytes are new
+            long out0 = prev == null ? 0 : prev[0];
+            long in0 = prev == null ? 0 : prev[1];
+            long[] sum = perApp.computeIfAbsent(app, k -> new long[2]);
+            sum[0] += Math.max(0, e.bytesAcked() - out0);
+            sum[1] += Math.max(0, e.bytesReceived() - in0);
+        }
+        boolean rates = socketBaseline && dt > 0;
+        sockets = now;
+        socketBaseline = true;
+        if (!rates) return;
+        for (App a : c.apps()) {
+            long[] s = perApp.getOrDefault(a.name(), new long[2]);
+            out.add(new Sample(a.name(), "net.out.bits_per_s", s[0] * 8 / dt));
+            out.add(new Sample(a.name(), "net.in.bits_per_s", s[1] * 8 / dt));
+        }
+    }
+
+    /** Socket inode → app, for the sockets the apps' processes hold (process-defined apps). */
+    private Map<Long, String> socketOwners(PoolwardenConfig c, Inventory inv) {
+        Map<Long, String> out = new HashMap<>();
+        for (App a : c.apps()) {
+            if (a.processRules().isEmpty()) continue;
+            for (int pid : inv.pids(a.name())) {
+                try (DirectoryStream<Path> fds = Files.newDirectoryStream(proc.resolve(pid + "/fd"))) {
+                    for (Path fd : fds) {
+                        String target;
+                        try {
+                            target = Files.readSymbolicLink(fd).toString();
+                        } catch (IOException e) {
+                            continue;
+                        }
+                        if (target.startsWith("socket:[")) {
+                            out.putIfAbsent(Long.parseLong(target.substring(8, target.length() - 1)), a.name());
+                        }
+                    }
+                } catch (IOException | RuntimeException e) {
+                    // exited, or not ours to read: its sockets fall back to the flow rules
+                }
+            }
+        }
+        return out;
+    }
+
+    private void pipes(DesiredKernel d, double dt, List<Sample> out) {
+        PoolwardenConfig c = config.get();
+        for (Map.Entry<String, BandwidthSpec> e : d.pipes().entrySet()) {
+            BandwidthStats s;
+            try {
+                s = enforcer.ports().tc().stats(e.getValue().device());
+                counters.tcReads++;
+            } catch (RuntimeException x) {
+                continue;
+            }
+            for (BandwidthSpec.AppClass cl : e.getValue().egress().apps()) {
+                for (BandwidthStats.ClassCounters cc : s.egress()) {
+                    if (cc.minor() != cl.minor()) continue;
+                    String key = e.getKey() + "/" + cl.app();
+                    Long prev = classBytes.put(key, cc.bytes());
+                    if (prev != null && dt > 0 && cc.bytes() >= prev) {
+                        out.add(new Sample(cl.app(), "pipe." + e.getKey() + ".out.bits_per_s",
+                                (cc.bytes() - prev) * 8 / dt));
+                    }
+                    out.add(new Sample(cl.app(), "pipe." + e.getKey() + ".out.drops", cc.drops()));
+                }
+            }
+        }
+        try {
+            AppCounters nft = enforcer.ports().nft().counters();
+            for (App a : c.apps()) {
+                out.add(new Sample(a.name(), "flows.bytes", nft.of(DesiredKernel.nftName(a.name())).bytes()));
+            }
+        } catch (RuntimeException x) {
+            // table gone between apply and read: next tick
+        }
+    }
+
+    public Counters counters() {
+        return counters;
+    }
+}

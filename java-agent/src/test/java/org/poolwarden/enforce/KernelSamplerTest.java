@@ -1,0 +1,139 @@
+package org.poolwarden.enforce;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.poolwarden.os.KernelException;
+import org.poolwarden.store.Sample;
+
+class KernelSamplerTest {
+    static final long S = 1_000_000_000L;
+    @TempDir
+    Path proc;
+    final FakeHost host = new FakeHost(FakeHost.TWO_APPS);
+
+    void stat(int pid, long utime, long stime) throws Exception {
+        Files.createDirectories(proc.resolve(Integer.toString(pid)));
+        // fields 14/15 utime/stime, 22 starttime (here 4242)
+        Files.writeString(proc.resolve(pid + "/stat"), pid + " (busy loop) R 1 1 1 0 -1 4194304 0 0 0 0 " + utime
+                + " " + stime + " 0 0 20 0 1 0 4242 0 0\n");
+    }
+
+    static Map<String, Double> byKey(List<Sample> samples) {
+        return samples.stream().collect(Collectors.toMap(s -> s.subject() + " " + s.metric(), Sample::value));
+    }
+
+    @Test
+    void monitorModeMeasuresCpuFromTheProcessesAndCreatesNothing() throws Exception {
+        KernelEnforcer e = host.enforcer();
+        KernelSampler s = new KernelSampler(() -> host.config, e, null, proc, 2);
+        stat(100, 100, 50);
+        stat(101, 0, 0);
+        stat(200, 10, 0);
+        assertEquals(List.of(), s.sample(host.inventory(), 0), "the first sample only sets the baseline");
+        stat(100, 250, 100); // +200 ticks = 2 s of CPU
+        stat(101, 50, 0);    // +0.5 s
+        stat(200, 60, 0);    // +0.5 s
+        Map<String, Double> m = byKey(s.sample(host.inventory(), 2 * S));
+        assertEquals(1.25, m.get("web cpu.cores"), 1e-9);
+        assertEquals(62.5, m.get("web cpu.percent"), 1e-9, "of a 2-CPU host");
+        assertEquals(0.25, m.get("batch cpu.cores"), 1e-9);
+        assertTrue(host.nothingOfOurs(), "sampling changed nothing: " + host.snapshot());
+    }
+
+    @Test
+    void enforcedAppsAreMeasuredByTheirCgroupAndHtbClass() throws Exception {
+        KernelEnforcer e = host.enforcer();
+        e.apply(host.plan(), host.inventory());
+        KernelSampler s = new KernelSampler(() -> host.config, e, null, proc, 2);
+        s.sample(host.inventory(), 10 * S);
+        host.cpu.consume("web", 3 * S, 0, 0);
+        host.cpu.consume("batch", S, S / 2, 7);
+        host.tc.count("eth0", DesiredKernel.FIRST_APP_MINOR, 7_500_000, 5000);
+        host.tc.count("eth0", DesiredKernel.FIRST_APP_MINOR + 1, 2_500_000, 2000);
+        Map<String, Double> m = byKey(s.sample(host.inventory(), 12 * S));
+        assertEquals(1.5, m.get("web cpu.cores"), 1e-9);
+        assertEquals(0.5, m.get("batch cpu.cores"), 1e-9);
+        assertEquals(0.5, m.get("batch cpu.throttled_s"), 1e-9);
+        assertEquals(30e6, m.get("web pipe.uplink.out.bits_per_s"), 1e-3);
+        assertEquals(10e6, m.get("batch pipe.uplink.out.bits_per_s"), 1e-3);
+    }
+
+    /** One sock_diag answer as the kernel lays it out (native order header, big-endian ports), then DONE. */
+    static ByteBuffer answer(int seq, long acked, long received) {
+        ByteBuffer b = ByteBuffer.allocate(4096).order(ByteOrder.nativeOrder());
+        int infoLen = 4 + 232;
+        int len = 16 + SockDiag.MSG_LEN + infoLen;
+        b.putInt(len).putShort((short) SockDiag.SOCK_DIAG_BY_FAMILY).putShort((short) 2).putInt(seq).putInt(0);
+        int m = b.position();
+        b.put((byte) SockDiag.AF_INET).put((byte) 1).put((byte) 0).put((byte) 0);
+        b.order(ByteOrder.BIG_ENDIAN).putShort((short) 40000).putShort((short) 5201).order(ByteOrder.nativeOrder());
+        b.put(new byte[] {10, 77, 0, 1}).put(new byte[12]).put(new byte[] {10, 77, 0, 2}).put(new byte[12]);
+        b.putInt(0).putInt(0x11223344).putInt(0x55);          // if, cookie
+        b.putInt(0).putInt(0).putInt(0).putInt(0).putInt(987654); // expires, rqueue, wqueue, uid, inode
+        assertEquals(m + SockDiag.MSG_LEN, b.position());
+        b.putShort((short) infoLen).putShort((short) SockDiag.INET_DIAG_INFO);
+        int info = b.position();
+        b.put(new byte[232]);
+        b.putLong(info + SockDiag.TCPI_BYTES_ACKED, acked).putLong(info + SockDiag.TCPI_BYTES_RECEIVED, received);
+        b.putInt(20).putShort((short) SockDiag.NLMSG_DONE).putShort((short) 2).putInt(seq).putInt(0).putInt(0);
+        b.flip();
+        return b;
+    }
+
+    @Test
+    void sockDiagAnswersDecodeToSocketsWithTheirByteCounters() {
+        List<SockDiag.Entry> out = new ArrayList<>();
+        assertTrue(SockDiag.parse(answer(7, 123_456_789_012L, 42), 7, out), "DONE ends the dump");
+        assertEquals(1, out.size());
+        SockDiag.Entry e = out.get(0);
+        assertEquals(40000, e.socket().localPort());
+        assertEquals(5201, e.socket().remotePort());
+        assertEquals(10, e.socket().remoteAddress()[0]);
+        assertEquals(2, e.socket().remoteAddress()[3]);
+        assertEquals(987654, e.socket().inode());
+        assertEquals(123_456_789_012L, e.bytesAcked());
+        assertEquals(42, e.bytesReceived());
+        assertEquals(0x11223344L | (0x55L << 32), e.cookie());
+
+        List<SockDiag.Entry> other = new ArrayList<>();
+        assertEquals(false, SockDiag.parse(answer(7, 1, 1), 8, other), "another dump's messages are ignored");
+        assertEquals(List.of(), other);
+
+        ByteBuffer err = ByteBuffer.allocate(36).order(ByteOrder.nativeOrder());
+        err.putInt(36).putShort((short) SockDiag.NLMSG_ERROR).putShort((short) 0).putInt(3).putInt(0).putInt(-1)
+                .put(new byte[16]).flip();
+        KernelException k = assertThrows(KernelException.class, () -> SockDiag.parse(err, 3, new ArrayList<>()));
+        assertTrue(k.getMessage().contains("EPERM"), k.getMessage());
+
+        ByteBuffer bad = ByteBuffer.allocate(16).order(ByteOrder.nativeOrder());
+        bad.putInt(400).putShort((short) 20).putShort((short) 0).putInt(3).putInt(0).flip();
+        assertThrows(IllegalArgumentException.class, () -> SockDiag.parse(bad, 3, new ArrayList<>()));
+    }
+
+    @Test
+    void theRequestAsksForEveryTcpSocketWithTcpInfo() {
+        ByteBuffer b = ByteBuffer.allocate(128).order(ByteOrder.nativeOrder());
+        SockDiag.request(b, SockDiag.AF_INET6, 9);
+        assertEquals(72, b.position());
+        assertEquals(72, b.getInt(0));
+        assertEquals(SockDiag.SOCK_DIAG_BY_FAMILY, b.getShort(4));
+        assertEquals(0x301, b.getShort(6));
+        assertEquals(9, b.getInt(8));
+        assertEquals(SockDiag.AF_INET6, b.get(16));
+        assertEquals(6, b.get(17));
+        assertEquals(2, b.get(18), "1 << (INET_DIAG_INFO - 1)");
+        assertEquals(-1, b.getInt(20), "every state");
+    }
+}

@@ -1,0 +1,22 @@
+package org.poolwarden.pool.share;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+/** A short run of the exchange-backed pool simulation in the normal build (the full one is a benchmark). */
+class ExchangePoolSimTest {
+
+    @Test
+    void smallPoolOverTheRealExchangeStaysNearTheOracle() {
+        ExchangePoolSim.Result r = new ExchangePoolSim(new ExchangePoolSim.Params(8, 125_000_000L, 0.05, 12, 3, 4,
+                8, 9, 1.1, 2, 0.05, 1, 1)).run();
+        System.out.println(r);
+        assertTrue(r.overshootAvgPct() <= 2, "avg overshoot " + r.overshootAvgPct());
+        assertTrue(r.overshootWorst1sPct() <= 10, "worst 1 s overshoot " + r.overshootWorst1sPct());
+        assertTrue(r.utilisationSustainedPct() >= 90, "utilisation " + r.utilisationSustainedPct());
+        assertTrue(r.failureDetectedAfterRounds() >= 0, "the failure was detected");
+        assertTrue(r.releasedEverywhereRounds() >= 0 && r.releasedEverywhereRounds() <= 4,
+                "released everywhere within rounds: " + r.releasedEverywhereRounds());
+    }
+}

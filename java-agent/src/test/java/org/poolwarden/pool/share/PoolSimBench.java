@@ -1,0 +1,233 @@
+package org.poolwarden.pool.share;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.lang.reflect.RecordComponent;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.poolwarden.exchange.membership.MemberState;
+import org.poolwarden.exchange.membership.MemberView;
+import org.poolwarden.exchange.wire.Message;
+import org.poolwarden.pool.pipe.PipeConfig;
+import org.poolwarden.pool.policy.PolicyCatalog;
+import org.poolwarden.tc.bandwidth.BandwidthController;
+import org.poolwarden.tc.bandwidth.FakeBandwidthController;
+
+/**
+ * The pool simulation over the real exchange ({@link ExchangePoolSim}): 16 and 128 hosts on one 1 Gbit/s pipe, on/off
+ * and Pareto demand, 5% loss, one host killed, one two-way partition, against the max-min oracle; and the CPU time of
+ * one coordinator round for 500 apps x 16 pipes. Writes target/bench/pool-sim.json. Run with {@code mvn -Pbench verify}.
+ */
+@Tag("bench")
+class PoolSimBench {
+
+    static final long GBIT = 125_000_000L;
+
+    static ExchangePoolSim.Params params(int hosts, double load, int lag, long seed) {
+        return new ExchangePoolSim.Params(hosts, GBIT, 0.05, 60, 3, 15, 35, 37, load, 4, 0.05, lag, seed);
+    }
+
+    @Test
+    void simulateOverTheExchangeAndMeasure() throws IOException {
+        List<String> runs = new ArrayList<>();
+        List<ExchangePoolSim.Result> results = new ArrayList<>();
+        record Run(int hosts, double load, int lag, long seed) {
+        }
+        List<Run> plan = new ArrayList<>();
+        for (long seed : new long[] {42, 7}) {
+            for (double load : new double[] {0.7, 1.1}) {
+                plan.add(new Run(16, load, 1, seed));
+            }
+        }
+        plan.add(new Run(128, 0.7, 1, 42));
+        plan.add(new Run(128, 1.1, 1, 42));
+        plan.add(new Run(128, 1.1, 2, 42)); // allocate from entries one interval older: consistent views
+        for (Run r : plan) {
+            long t0 = System.nanoTime();
+            ExchangePoolSim.Result res = new ExchangePoolSim(params(r.hosts(), r.load(), r.lag(), r.seed())).run();
+            long wall = System.nanoTime() - t0;
+            results.add(res);
+            runs.add(json(res, wall));
+            System.out.println(json(res, wall));
+        }
+        Cpu cpu = measureCpu(false);
+        Cpu cpuTc = measureCpu(true);
+        StringBuilder sb = new StringBuilder();
+        sb.append("{\n  \"setup\": \"PipeShareCoordinator on every host over real ExchangeNodes (LAN profile: 50 ms "
+                + "gossip to 4 peers, SWIM probes 200 ms) on the simulated network (0.2-0.5 ms latency, 5% loss per "
+                + "packet); 1 Gbit/s pipe, 50 ms intervals, rounds 0.2-2.2 ms after each interval starts; on/off + "
+                + "Pareto(1.5) demand at 70% or 110% mean offered load; 4 hosts book 5% each (policies set on host 1 "
+                + "and spread by the exchange); host 3 (booked) killed at 15 s (membership must detect it); two-way "
+                + "partition 35-37 s; 60 s measured after 2 s of warm-up; lag = which interval's entries a round uses "
+                + "(1: the previous one)\",\n");
+        sb.append("  \"targets\": {\"overshootAvgPct\": 2, \"overshootWorst1sPct\": 10, "
+                + "\"utilisationSustainedPct\": 95, \"jainVsOracle\": 0.99, \"bookedMetPct\": 100, "
+                + "\"reconvergeRounds\": 2, \"cpuMicrosPerRound\": 1000},\n");
+        sb.append("  \"runs\": [\n").append(String.join(",\n", runs)).append("\n  ],\n");
+        sb.append("  \"cpu\": ").append(cpu.json()).append(",\n");
+        sb.append("  \"cpuWithFakeTc\": ").append(cpuTc.json()).append("\n}\n");
+        Path out = Path.of("target", "bench", "pool-sim.json");
+        Files.createDirectories(out.getParent());
+        Files.writeString(out, sb.toString());
+        System.out.println(sb);
+        for (ExchangePoolSim.Result r : results) {
+            String run = r.params().hosts() + " hosts, load " + r.params().load() + ", lag " + r.params().lag() + ": ";
+            assertTrue(r.params().load() < 1 || r.sustainedTicks() > 0, run + "the scenario must contain congestion");
+            assertTrue(r.failureDetectedAfterRounds() >= 0, run + "the failure must be detected");
+            assertTrue(r.bookedChecks() > 0, run + "bookings must be exercised");
+        }
+        assertTrue(cpu.meanMicros() > 0, "cpu measured");
+    }
+
+    static String json(ExchangePoolSim.Result r, long wallNanos) {
+        StringBuilder sb = new StringBuilder("    {");
+        for (RecordComponent c : ExchangePoolSim.Result.class.getRecordComponents()) {
+            if (c.getName().equals("params")) {
+                continue;
+            }
+            try {
+                sb.append('"').append(c.getName()).append("\": ").append(num(c.getAccessor().invoke(r))).append(", ");
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        sb.append("\"hosts\": ").append(r.params().hosts()).append(", \"load\": ").append(num(r.params().load()))
+                .append(", \"lag\": ").append(r.params().lag()).append(", \"seed\": ").append(r.params().seed())
+                .append(", \"simWallSeconds\": ").append(num(wallNanos / 1e9)).append('}');
+        return sb.toString();
+    }
+
+    static String num(Object v) {
+        if (v instanceof Double d) {
+            return d.isNaN() || d.isInfinite() ? "null" : String.format(Locale.ROOT, "%.4f", d);
+        }
+        return String.valueOf(v);
+    }
+
+    record Cpu(int apps, int pipes, int peers, boolean tc, int iterations, double meanMicros, double p50Micros,
+               double p99Micros, double maxMicros) {
+        String json() {
+            return String.format(Locale.ROOT, "{\"appsPerPipe\": %d, \"pipes\": %d, \"peersPerPipe\": %d, "
+                    + "\"fakeTcApply\": %b, \"iterations\": %d, \"meanMicros\": %.1f, \"p50Micros\": %.1f, "
+                    + "\"p99Micros\": %.1f, \"maxMicros\": %.1f}", apps, pipes, peers, tc, iterations, meanMicros,
+                    p50Micros, p99Micros, maxMicros);
+        }
+    }
+
+    /** Entries of 128 members, refreshed every interval outside the measured part. */
+    static final class StaticExchange implements ExchangeAccess {
+        final Map<Long, Map<String, Message.Entry>> entries = new HashMap<>();
+        final List<MemberView> members = new ArrayList<>();
+
+        @Override
+        public long selfId() {
+            return 1;
+        }
+
+        @Override
+        public void publish(String key, byte[] value) {
+            entries.computeIfAbsent(1L, k -> new HashMap<>()).put(key, new Message.Entry(1, key, 0, 0, value));
+        }
+
+        @Override
+        public Optional<Message.Entry> entry(long origin, String key) {
+            Map<String, Message.Entry> m = entries.get(origin);
+            return m == null ? Optional.empty() : Optional.ofNullable(m.get(key));
+        }
+
+        @Override
+        public List<MemberView> members() {
+            return members;
+        }
+    }
+
+    /**
+     * One coordinator round of one host: 16 pipes, each shared by 128 members and carrying 500 of this host's app
+     * classes, with bookings for 100 of them: decode the peers' new entries, resolve bookings, allocate, split,
+     * publish (and with {@code tc}, hand the 16 trees to a FakeBandwidthController). Thread CPU time after warm-up.
+     */
+    static Cpu measureCpu(boolean withTc) {
+        int apps = 500;
+        int pipes = 16;
+        int peers = 128;
+        SplittableRandom r = new SplittableRandom(7);
+        StaticExchange x = new StaticExchange();
+        for (long id = 1; id <= peers; id++) {
+            x.members.add(new MemberView(id, new InetSocketAddress("10.0.0.1", 7946), MemberState.ALIVE, 0, 0));
+        }
+        List<SharedPipe> shared = new ArrayList<>();
+        for (int p = 0; p < pipes; p++) {
+            TreeMap<String, Integer> minors = new TreeMap<>();
+            for (int a = 0; a < apps; a++) {
+                minors.put("app" + a, 0x10 + a);
+            }
+            shared.add(new SharedPipe(PipeConfig.of("p" + p, GBIT), "eth" + p, 10_000_000_000L, minors, 2, List.of(),
+                    java.util.Set.of()));
+        }
+        Map<String, Long> queued = new HashMap<>();
+        for (int a = 0; a < apps; a++) {
+            queued.put("app" + a, (long) r.nextInt(100_000));
+        }
+        PipeTraffic traffic = (pipe, now) -> new PipeTraffic.Sample(queued, 1_000_000);
+        FakeBandwidthController fake = null;
+        if (withTc) {
+            fake = new FakeBandwidthController();
+            for (int p = 0; p < pipes; p++) {
+                fake.addDevice("eth" + p);
+            }
+        }
+        BandwidthController tc = fake;
+        PipeShareCoordinator c = new PipeShareCoordinator(x, shared, traffic, tc);
+        for (int p = 0; p < pipes; p++) {
+            for (int a = 0; a < 100; a++) {
+                c.setPolicy("pipe/p" + p + "/app" + a, PolicyCatalog.body(0.1, 1));
+            }
+        }
+        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        long tick = PipeConfig.DEFAULT_TICK_NANOS;
+        int warm = withTc ? 300 : 2000;
+        int iters = withTc ? 300 : 3000;
+        double[] micros = new double[iters];
+        long version = 1;
+        for (int i = 0; i < warm + iters; i++) {
+            long interval = 1000 + i;
+            for (long id = 2; id <= peers; id++) {
+                Map<String, Message.Entry> m = x.entries.computeIfAbsent(id, k -> new HashMap<>());
+                for (int p = 0; p < pipes; p++) {
+                    String key = ShareCodec.demandKey("p" + p);
+                    byte[] v = ShareCodec.encodeDemand(new PipeDemandEntry("p" + p, interval - 1,
+                            r.nextDouble() * 20_000, r.nextDouble() * 200_000, 1 + r.nextInt(8)));
+                    m.put(key, new Message.Entry(id, key, version, 0, v));
+                }
+            }
+            version++;
+            long c0 = mx.getCurrentThreadCpuTime();
+            c.tick(interval * tick + 1_000_000);
+            long c1 = mx.getCurrentThreadCpuTime();
+            if (i >= warm) {
+                micros[i - warm] = (c1 - c0) / 1e3;
+            }
+        }
+        assertTrue(c.counters().get(ShareCounters.Counter.ROUNDS) == (long) (warm + iters) * pipes);
+        double[] sorted = micros.clone();
+        Arrays.sort(sorted);
+        double mean = Arrays.stream(micros).average().orElseThrow();
+        return new Cpu(apps, pipes, peers, withTc, iters, mean, sorted[iters / 2], sorted[(int) (iters * 0.99)],
+                sorted[iters - 1]);
+    }
+}

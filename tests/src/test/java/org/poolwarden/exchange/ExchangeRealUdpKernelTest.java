@@ -1,0 +1,209 @@
+package org.poolwarden.exchange;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.poolwarden.exchange.transport.ExchangeAgentMain;
+import org.poolwarden.testing.KernelTest;
+
+/**
+ * The exchange over real UDP: 8 agent processes ({@link ExchangeAgentMain}, LAN profile) in 8 network namespaces on
+ * one bridge. Join, an entry everywhere, SIGKILL detected within the LAN targets (suspected within 1 s, declared
+ * failed by every survivor within 3 s), a 1.5 s SIGSTOP suspected and refuted but never declared dead, a restart
+ * rejoining, and a ninth agent with another pool key rejected, counted and changing nothing.
+ *
+ * <p>Real timers on a shared 2-core machine: every wait polls with a deadline; the measured figures are printed
+ * (surefire keeps them in the test's output file) so a regression shows its numbers.
+ */
+@KernelTest(needs = {"java", "ip", "nsenter", "kill"})
+class ExchangeRealUdpKernelTest {
+    static final int N = 8;
+    static final int PORT = 7946;
+    static final int POOL = 7;
+    static final String MAIN = ExchangeAgentMain.class.getName();
+    /** LAN targets (issue 7, ExchangeConfig.lan()). */
+    static final long SUSPECT_TARGET_MS = 1000;
+    static final long FAILED_TARGET_MS = 3000;
+
+    @TempDir
+    Path tmp;
+
+    static List<String> agentArgs(int i, Path keyFile) {
+        List<String> a = new ArrayList<>(List.of("--id", Integer.toString(i), "--bind", PoolRig.address(i) + ":" + PORT,
+                "--pool", Integer.toString(POOL), "--key-file", keyFile.toString()));
+        if (i != 1) {
+            a.addAll(List.of("--seed", PoolRig.address(1) + ":" + PORT));
+        }
+        return a;
+    }
+
+    static Path keyFile(Path dir, String name, byte fill) throws Exception {
+        byte[] k = new byte[32];
+        for (int i = 0; i < k.length; i++) {
+            k[i] = (byte) (fill + i);
+        }
+        return Files.writeString(dir.resolve(name), HexFormat.of().formatHex(k));
+    }
+
+    static Set<String> names(int... ids) {
+        Set<String> s = new TreeSet<>();
+        for (int i : ids) {
+            s.add("h" + i);
+        }
+        return s;
+    }
+
+    static Set<String> othersThan(int self) {
+        return names(IntStream.rangeClosed(1, N).filter(i -> i != self).toArray());
+    }
+
+    @Test
+    void eightAgentsJoinShareDetectKillAndPauseRejoinAndRejectAWrongKey() throws Exception {
+        Path key = keyFile(tmp, "pool.key", (byte) 1);
+        Path wrongKey = keyFile(tmp, "other.key", (byte) 99);
+        Map<String, Object> figures = new LinkedHashMap<>();
+        try (PoolRig rig = PoolRig.create(N + 1)) {
+            PoolRig.Peer[] agents = new PoolRig.Peer[N + 1];
+            long t0 = System.currentTimeMillis();
+            for (int i = 1; i <= N; i++) {
+                agents[i] = rig.start(i, MAIN, agentArgs(i, key));
+            }
+            List<PoolRig.Peer> all = IntStream.rangeClosed(1, N).mapToObj(i -> agents[i]).toList();
+            PoolRig.await("all agents ready: " + all, 40_000, () -> all.stream().allMatch(p -> p.ready() || !p.process.isAlive()));
+            for (PoolRig.Peer p : all) {
+                assertTrue(p.process.isAlive(), p + " exited: " + p.stderrTail());
+            }
+            figures.put("startMs", System.currentTimeMillis() - t0);
+
+            // 1. everyone sees everyone
+            long tReady = System.currentTimeMillis();
+            PoolRig.await("every agent sees the 7 others joined", 15_000,
+                    () -> IntStream.rangeClosed(1, N).allMatch(i -> agents[i].view().equals(othersThan(i))));
+            figures.put("fullViewAfterReadyMs", System.currentTimeMillis() - tReady);
+
+            // 2. an entry published on h3 reaches all others
+            long tPub = System.currentTimeMillis();
+            agents[3].send("publish demand/web 42");
+            PoolRig.await("the entry from h3 reaches the 7 others", 5_000, () -> IntStream.rangeClosed(1, N).filter(i -> i != 3)
+                    .allMatch(i -> agents[i].first(tPub, l -> "demand/web".equals(l.json().path("entry").asText())
+                            && l.json().path("origin").asInt() == 3).isPresent()));
+            long entryMax = IntStream.rangeClosed(1, N).filter(i -> i != 3).mapToLong(i -> agents[i]
+                    .first(tPub, l -> "demand/web".equals(l.json().path("entry").asText())).orElseThrow().t() - tPub).max().orElseThrow();
+            figures.put("entryEverywhereMs", entryMax);
+
+            // 3. SIGKILL h8: every survivor suspects and declares it failed within the LAN targets
+            long tKill = System.currentTimeMillis();
+            agents[8].kill();
+            List<PoolRig.Peer> survivors = all.subList(0, 7);
+            PoolRig.await("all survivors declare h8 failed", 15_000,
+                    () -> survivors.stream().allMatch(p -> p.firstEvent(tKill, "FAILED", "h8").isPresent()));
+            long firstSuspect = survivors.stream().flatMap(p -> p.firstEvent(tKill, "SUSPECT", "h8").stream())
+                    .mapToLong(l -> l.t() - tKill).min().orElse(Long.MAX_VALUE);
+            // a survivor that heard of the death before any suspicion counts as having suspected it then
+            long lastSuspect = survivors.stream().mapToLong(p -> p.first(tKill, l -> "h8".equals(l.member())
+                    && ("SUSPECT".equals(l.event()) || "FAILED".equals(l.event()))).orElseThrow().t() - tKill).max().orElseThrow();
+            long firstFailed = survivors.stream().mapToLong(p -> p.firstEvent(tKill, "FAILED", "h8").orElseThrow().t() - tKill)
+                    .min().orElseThrow();
+            long lastFailed = survivors.stream().mapToLong(p -> p.firstEvent(tKill, "FAILED", "h8").orElseThrow().t() - tKill)
+                    .max().orElseThrow();
+            figures.put("killFirstSuspectMs", firstSuspect);
+            figures.put("killAllSuspectMs", lastSuspect);
+            figures.put("killFirstFailedMs", firstFailed);
+            figures.put("killAllFailedMs", lastFailed);
+            System.out.println("exchange-rig: " + figures + " load1m=" + PoolRig.loadAverage1m());
+            assertTrue(firstSuspect <= SUSPECT_TARGET_MS, "h8 first suspected after " + firstSuspect + " ms; " + figures);
+            assertTrue(lastFailed <= FAILED_TARGET_MS, "h8 declared failed by all survivors after " + lastFailed + " ms; " + figures);
+
+            // 4. SIGSTOP h5 for 1.5 s: suspected, refuted after SIGCONT, never declared dead
+            long tStop = System.currentTimeMillis();
+            agents[5].signal("STOP");
+            Thread.sleep(1500);
+            agents[5].signal("CONT");
+            long tCont = System.currentTimeMillis();
+            List<PoolRig.Peer> watchers = survivors.stream().filter(p -> p != agents[5]).toList();
+            PoolRig.await("someone suspected the paused h5", 3_000,
+                    () -> watchers.stream().anyMatch(p -> p.firstEvent(tStop, "SUSPECT", "h5").isPresent()));
+            // every agent that suspected it hears the refutation (ALIVE at a higher incarnation)
+            PoolRig.await("every suspicion of h5 refuted", 5_000, () -> watchers.stream()
+                    .filter(p -> p.firstEvent(tStop, "SUSPECT", "h5").isPresent())
+                    .allMatch(p -> p.firstEvent(tStop, "ALIVE", "h5").isPresent()));
+            long refuted = watchers.stream().flatMap(p -> p.firstEvent(tStop, "ALIVE", "h5").stream())
+                    .mapToLong(l -> l.t() - tCont).max().orElseThrow();
+            long suspecters = watchers.stream().filter(p -> p.firstEvent(tStop, "SUSPECT", "h5").isPresent()).count();
+            // past the longest suspicion timeout that could still be running (floor 1.5 s, stretched by Lifeguard)
+            Thread.sleep(3000);
+            figures.put("pauseSuspecters", suspecters);
+            figures.put("pauseAllRefutedAfterContMs", refuted);
+            for (PoolRig.Peer p : watchers) {
+                assertFalse(p.firstEvent(tStop, "FAILED", "h5").isPresent(), p + " declared the paused h5 dead");
+                assertEquals("ALIVE", p.status(Duration.ofSeconds(5)).path("members").path("5").asText(), p + " view of h5");
+            }
+            long falseByPaused = agents[5].lines.stream().filter(l -> l.t() >= tCont && "FAILED".equals(l.event())).count();
+            assertEquals(0, falseByPaused, "the resumed h5 declared others dead: " + agents[5].lines);
+            figures.put("suspicionsRaisedByResumedHost", agents[5].lines.stream().filter(l -> l.t() >= tCont && "SUSPECT".equals(l.event())).count());
+
+            // 5. restart h8 (same id and address) and, at the same time, an intruder h9 with another pool key
+            long badKeyBefore = agents[1].status(Duration.ofSeconds(5)).path("counters").path("DROP_BAD_KEY").asLong();
+            Map<Integer, String> viewsBefore = new LinkedHashMap<>();
+            long tRestart = System.currentTimeMillis();
+            agents[8] = rig.start(8, MAIN, agentArgs(8, key));
+            List<String> intruderArgs = new ArrayList<>(agentArgs(9, wrongKey));
+            PoolRig.Peer intruder = rig.start(9, MAIN, intruderArgs);
+            PoolRig.await("h8 rejoins: every other agent sees it again, and it sees them", 30_000, () -> agents[8].ready()
+                    && agents[8].view().equals(othersThan(8))
+                    && IntStream.rangeClosed(1, 7).allMatch(i -> agents[i].firstEvent(tRestart, "JOINED", "h8").isPresent()));
+            figures.put("restartRejoinedMs", System.currentTimeMillis() - tRestart);
+            for (int i = 1; i <= N; i++) {
+                JsonNode members = agents[i].status(Duration.ofSeconds(5)).path("members");
+                for (int j = 1; j <= N; j++) {
+                    assertEquals("ALIVE", members.path(Integer.toString(j)).asText(), "h" + i + " sees h" + j + ": " + members);
+                }
+                viewsBefore.put(i, members.toString());
+            }
+
+            // 6. the intruder's joins and entry are rejected by authentication, counted, and change nothing
+            PoolRig.await("intruder ready", 30_000, () -> intruder.ready() || !intruder.process.isAlive());
+            long tIntruder = System.currentTimeMillis();
+            intruder.send("publish intruder/x 1");
+            PoolRig.await("h1 counts the intruder's packets as bad key", 5_000, () -> {
+                try {
+                    return agents[1].status(Duration.ofSeconds(5)).path("counters").path("DROP_BAD_KEY").asLong() > badKeyBefore;
+                } catch (Exception e) {
+                    throw new AssertionError(e);
+                }
+            });
+            Thread.sleep(1500); // a join retry and a few gossip rounds more
+            long badKey = agents[1].status(Duration.ofSeconds(5)).path("counters").path("DROP_BAD_KEY").asLong() - badKeyBefore;
+            figures.put("intruderPacketsDroppedBadKeyAtSeed", badKey);
+            for (int i = 1; i <= N; i++) {
+                JsonNode st = agents[i].status(Duration.ofSeconds(5));
+                assertEquals(viewsBefore.get(i), st.path("members").toString(), "h" + i + " membership changed by the intruder");
+                final int ii = i;
+                assertTrue(agents[i].lines.stream().noneMatch(l -> "h9".equals(l.member()) || l.json().path("origin").asInt() == 9),
+                        "h" + ii + " took something from the intruder");
+            }
+            JsonNode intruderView = intruder.status(Duration.ofSeconds(5)).path("members");
+            assertEquals(1, intruderView.size(), "the intruder knows only itself: " + intruderView);
+            assertTrue(intruder.lines.stream().noneMatch(l -> "JOINED".equals(l.event())), "the intruder joined nobody");
+            assertTrue(tIntruder > 0);
+            double load = PoolRig.loadAverage1m();
+            figures.put("load1m", load);
+            System.out.println("exchange-rig: " + figures);
+        }
+    }
+}
