@@ -45,7 +45,9 @@ import org.poolwarden.testing.KernelTest;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class AnsibleRoleKernelTest {
     static final String HOST = "pooltest1";
-    static final String KEY = "rollout-test-pool-key-0123456789";
+    /** The exchange's key file format: hex, 16 to 64 bytes. */
+    static final String KEY = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+    static final String ROTATED_KEY = "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100";
     static final Pattern RECAP = Pattern.compile(HOST + "\\s*:\\s*ok=(\\d+)\\s+changed=(\\d+)\\s+unreachable=(\\d+)"
             + "\\s+failed=(\\d+)");
 
@@ -212,12 +214,12 @@ class AnsibleRoleKernelTest {
     @Order(3)
     void checkModeWithDiffShowsTheChangeAndMakesNone() throws Exception {
         byte[] before = Files.readAllBytes(configFile());
-        Run run = play(Map.of("poolwarden_mode", "enforce", "poolwarden_pool_key", KEY + "-rotated"), "--check",
+        Run run = play(Map.of("poolwarden_mode", "enforce", "poolwarden_pool_key", ROTATED_KEY), "--check",
                 "--diff");
         assertEquals(0, run.result().exitCode(), run.result().describe());
         assertTrue(run.result().stdout().contains("-mode: monitor") && run.result().stdout().contains("+mode: enforce"),
                 run.result().stdout());
-        assertFalse(run.out().contains(KEY), "--diff must not show the pool key");
+        assertFalse(run.out().contains(KEY) || run.out().contains(ROTATED_KEY), "--diff must not show the pool key");
         assertTrue(run.changed() >= 2, "config and key would change:\n" + run.result().stdout());
         assertEquals(new String(before), Files.readString(configFile()), "--check changed the file");
         assertEquals(KEY + "\n", Files.readString(configDir.resolve("pool.key")));
@@ -274,13 +276,15 @@ class AnsibleRoleKernelTest {
         byte[] config = Files.readAllBytes(configFile());
         List<String> eventsBefore = events();
         // Each run also carries a legal change (a new key, monitor mode) that would show if the check let it pass.
-        Map<String, Object> legalChange = Map.of("poolwarden_pool_key", KEY + "-rotated", "poolwarden_mode", "monitor");
+        Map<String, Object> legalChange = Map.of("poolwarden_pool_key", ROTATED_KEY, "poolwarden_mode", "monitor");
         record Case(Map<String, Object> bad, String... expected) {
         }
         List<Case> cases = List.of(
                 new Case(Map.of("poolwarden_mode", "enforc"), "poolwarden_mode is 'enforc' for host " + HOST,
                         "'monitor' or 'enforce'"),
                 new Case(Map.of("poolwarden_pool_key", ""), "poolwarden_pool_key is missing", "for host " + HOST),
+                new Case(Map.of("poolwarden_pool_key", "not-hex-but-long-enough-0123456789abcdef"),
+                        "poolwarden_pool_key is missing or not 32 to 128 hex digits for host " + HOST),
                 new Case(Map.of("poolwarden_pipes", List.of(Map.of("name", "wan", "interface", "pwnosuch0",
                         "capacity", "1gbit"))), "poolwarden_pipes names interface(s) pwnosuch0 that host " + HOST
                         + " does not have"));

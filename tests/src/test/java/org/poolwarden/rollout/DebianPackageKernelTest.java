@@ -66,7 +66,7 @@ class DebianPackageKernelTest {
 
             // An operator's edit of the conffile survives a reinstall (an upgrade to the same version).
             Files.writeString(Path.of("/etc/poolwarden/poolwarden.yaml"), config + "\n# edited by the operator\n");
-            Files.writeString(Path.of("/etc/poolwarden/pool.key"), "test-pool-key-0123456789abcdef\n");
+            Files.writeString(Path.of("/etc/poolwarden/pool.key"), "00112233445566778899aabbccddeeff\n");
             Commands.run(List.of("dpkg", "--force-confold", "-i", deb.toString())).orThrow();
             assertTrue(Files.readString(Path.of("/etc/poolwarden/poolwarden.yaml")).endsWith("# edited by the operator\n"));
 

@@ -96,9 +96,23 @@ class SystemdUnitKernelTest {
     void readinessCheckFollowsTheAgentProcess() throws Exception {
         Path ready = root.resolve("usr/share/poolwarden/poolwarden-ready");
         Path flag = root.resolve("ready-flag");
-        Map<String, String> env = Map.of("POOLWARDEN_READY_FILE", flag.toString(), "POOLWARDEN_READY_SETTLE", "2");
+        int freePort;
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0)) {
+            freePort = probe.getLocalPort();
+        }
+        Map<String, String> env = Map.of("POOLWARDEN_READY_FILE", flag.toString(), "POOLWARDEN_READY_SETTLE", "2",
+                "POOLWARDEN_READY_API_PORT", Integer.toString(freePort));
         Process alive = new ProcessBuilder("sleep", "30").start();
-        try {
+        try (java.net.ServerSocket api = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            // An agent whose API listens is ready at once, without the settle time.
+            long t0 = System.nanoTime();
+            Commands.Result listening = Commands.run(List.of(ready.toString(), Long.toString(alive.pid())), null,
+                    Map.of("POOLWARDEN_READY_FILE", flag.toString(), "POOLWARDEN_READY_SETTLE", "5",
+                            "POOLWARDEN_READY_API_PORT", Integer.toString(api.getLocalPort())),
+                    java.time.Duration.ofSeconds(20));
+            assertEquals(0, listening.exitCode(), listening.describe());
+            assertTrue(System.nanoTime() - t0 < 3_000_000_000L, "the listening API ends the wait at once");
+
             long start = System.nanoTime();
             Commands.Result ok = Commands.run(List.of(ready.toString(), Long.toString(alive.pid())), null, env,
                     java.time.Duration.ofSeconds(20));
