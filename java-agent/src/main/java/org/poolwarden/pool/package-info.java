@@ -17,6 +17,7 @@
  *       app's instances run and within what each host has.</li>
  *   <li>{@code rescale}: fitting absolute policy amounts into what is left after failures, by priority, with
  *       insufficient-resources events; pure, so restoring capacity restores the original amounts.</li>
+ *   <li>{@code share}: the wiring: the allocators run over the exchange and the tc adapter, every fast tick.</li>
  *   <li>{@code policy}: the versioned policy set, a last-writer-wins CRDT (highest version, then origin id), and
  *       {@link org.poolwarden.pool.policy.PolicyCatalog}, which reads CPU policies ({@code cpu/APP}) and pipe
  *       bookings ({@code pipe/PIPE/APP}) out of it, skipping and reporting copies that do not parse.</li>
@@ -41,6 +42,7 @@
  * and a counter on {@link org.poolwarden.pool.pipe.SharedPipeAllocator}. Nothing here republishes a peer's values.
  *
  * <h2>Wiring (for the exchange)</h2>
+ * Done by {@link org.poolwarden.pool.share.PipeShareCoordinator} (sub-package {@code share}); the recipe it follows:
  * Each tick, per pipe: publish this host's entry (booked = queued under bookings, at most the booking per tick;
  * unbooked = the rest plus {@code OverdraftLedger.overdraft()}), build the list of all members' last entries with
  * their tick numbers and membership liveness, call {@code SharedPipeAllocator.allocate(now, entries)}, take this

@@ -15,6 +15,10 @@ import org.poolwarden.exchange.membership.MemberEvent;
 import org.poolwarden.exchange.membership.MemberState;
 import org.poolwarden.exchange.membership.MemberView;
 import org.poolwarden.exchange.wire.Message;
+import org.poolwarden.pool.cpu.CpuAllocation;
+import org.poolwarden.pool.cpu.HostCpu;
+import org.poolwarden.pool.cpu.Instances;
+import org.poolwarden.pool.cpu.PoolCpuAllocator;
 import org.poolwarden.pool.pipe.AppClassDemand;
 import org.poolwarden.pool.pipe.ClassRate;
 import org.poolwarden.pool.pipe.HostClassSplitter;
@@ -84,6 +88,16 @@ public final class PipeShareCoordinator implements ExchangeListener {
     /** Members membership declared failed or left, until they are heard alive again (survives reaping). */
     private final Set<Long> released = new HashSet<>();
     private final List<String> recentEvents = new ArrayList<>();
+    private CpuSource cpu;
+    private long lastCpuInterval = Long.MIN_VALUE;
+    private HostCpuEntry cpuPublished;
+    private final Map<Long, long[]> cpuVersions = new HashMap<>();
+    private final Map<Long, HostCpuEntry> cpuEntries = new HashMap<>();
+    private final InsufficiencyTracker cpuInsufficiency = new InsufficiencyTracker();
+    private CpuAllocation cpuAllocation;
+
+    /** Cores above this in a peer's entry are not a host (the allocator would let it swallow every policy). */
+    static final double MAX_CORES = 65_536;
 
     private static final class PipeState {
         final SharedPipe pipe;
@@ -129,6 +143,21 @@ public final class PipeShareCoordinator implements ExchangeListener {
             }
             this.pipes.put(p.pipeId(), new PipeState(p));
         }
+    }
+
+    /**
+     * Also runs the pool CPU policies ({@code cpu/APP}) each fast tick: publishes this host's cores and instances
+     * (when they change) and computes every host's caps and weights with {@link PoolCpuAllocator}, rescaled by
+     * priority over the live members' CPU.
+     */
+    public PipeShareCoordinator withCpu(CpuSource source) {
+        this.cpu = source;
+        return this;
+    }
+
+    /** The last pool CPU allocation (every host's caps and weights), if CPU policies run here. */
+    public Optional<CpuAllocation> cpuAllocation() {
+        return Optional.ofNullable(cpuAllocation);
     }
 
     /** Allocate round t from the entries of interval t - lag (1 or more). */
@@ -318,6 +347,13 @@ public final class PipeShareCoordinator implements ExchangeListener {
 
     /** Runs the round of every pipe whose interval changed since the last call. Cheap when nothing is due. */
     public void tick(long nowNanos) {
+        if (cpu != null) {
+            long interval = Math.floorDiv(nowNanos, PipeConfig.DEFAULT_TICK_NANOS);
+            if (interval > lastCpuInterval) {
+                lastCpuInterval = interval;
+                cpuRound(nowNanos);
+            }
+        }
         for (PipeState s : pipes.values()) {
             long interval = s.pipe.config().intervalAt(nowNanos);
             if (interval > s.lastInterval) {
@@ -406,6 +442,70 @@ public final class PipeShareCoordinator implements ExchangeListener {
         remember(s.peers.computeIfAbsent(exchange.selfId(), k -> new Peer()), mine);
         exchange.publish(ShareCodec.demandKey(cfg.pipeId()), ShareCodec.encodeDemand(mine));
         counters.increment(Counter.DEMAND_PUBLISHED);
+    }
+
+    private void cpuRound(long nowNanos) {
+        HostCpuEntry mine = cpu.sample(nowNanos);
+        if (!mine.equals(cpuPublished)) {
+            exchange.publish(ShareValueType.HOST_CPU_KEY, ShareCodec.encodeHostCpu(mine));
+            cpuPublished = mine;
+        }
+        cpuEntries.put(exchange.selfId(), mine);
+        TreeMap<Long, Boolean> alive = new TreeMap<>();
+        for (MemberView m : exchange.members()) {
+            boolean gone = m.state() == MemberState.DEAD || m.state() == MemberState.LEFT || released.contains(m.id());
+            alive.put(m.id(), !gone);
+            if (m.id() == exchange.selfId()) {
+                continue;
+            }
+            Optional<Message.Entry> e = exchange.entry(m.id(), ShareValueType.HOST_CPU_KEY);
+            long[] seen = cpuVersions.computeIfAbsent(m.id(), k -> new long[] {Long.MIN_VALUE});
+            if (e.isPresent() && e.get().version() != seen[0]) {
+                seen[0] = e.get().version();
+                try {
+                    HostCpuEntry d = ShareCodec.decodeHostCpu(e.get().value());
+                    if (!(d.cores() > 0) || !(d.cores() <= MAX_CORES)) {
+                        counters.increment(Counter.CPU_IGNORED); // NaN, negative, zero or absurd: keep the last one
+                    } else {
+                        cpuEntries.put(m.id(), d);
+                    }
+                } catch (MalformedShareValueException ex) {
+                    unknownOrMalformed(e.get().value());
+                }
+            }
+        }
+        alive.put(exchange.selfId(), true);
+        for (long r : released) {
+            alive.put(r, false); // reaped, but its cores still define what the policies' percentages mean
+        }
+        List<HostCpu> hosts = new ArrayList<>();
+        List<Instances> instances = new ArrayList<>();
+        for (Map.Entry<Long, Boolean> w : alive.entrySet()) {
+            HostCpuEntry d = cpuEntries.get(w.getKey());
+            if (d == null) {
+                continue; // never heard: no capacity to count
+            }
+            String host = hostId(w.getKey());
+            hosts.add(new HostCpu(host, d.cores(), w.getValue()));
+            for (Map.Entry<String, Integer> i : d.instances().entrySet()) {
+                if (i.getValue() < 0) {
+                    counters.increment(Counter.CPU_IGNORED);
+                    continue;
+                }
+                instances.add(new Instances(i.getKey(), host, i.getValue()));
+            }
+        }
+        cpuAllocation = PoolCpuAllocator.allocate(catalog.cpu(), hosts, instances);
+        counters.increment(Counter.CPU_ROUNDS);
+        for (InsufficiencyTracker.Event ev : cpuInsufficiency.update(cpuAllocation.insufficient())) {
+            if (ev instanceof InsufficiencyTracker.Short sh) {
+                counters.increment(Counter.BOOKING_SHORT);
+                note(sh.what().toString());
+            } else {
+                counters.increment(Counter.BOOKING_RESTORED);
+                note("cpu policy met again: " + ((InsufficiencyTracker.Restored) ev).id());
+            }
+        }
     }
 
     private List<PeerPipeState> inputs(PipeState s, long interval) {

@@ -94,6 +94,47 @@ public final class ShareCodec {
         }
     }
 
+    /** {@code cores f64 | n u16 | n x (app str16 | instances i32)}, apps sorted. */
+    public static byte[] encodeHostCpu(HostCpuEntry c) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        ByteBuffer head = ByteBuffer.allocate(2 + 8 + 2);
+        head.put((byte) ShareValueType.HOST_CPU).put((byte) ShareValueType.FORMAT).putDouble(c.cores())
+                .putShort((short) c.instances().size());
+        out.writeBytes(head.array());
+        for (java.util.Map.Entry<String, Integer> e : c.instances().entrySet()) {
+            byte[] app = e.getKey().getBytes(StandardCharsets.UTF_8);
+            ByteBuffer b = ByteBuffer.allocate(2 + app.length + 4);
+            b.putShort((short) app.length).put(app).putInt(e.getValue());
+            out.writeBytes(b.array());
+        }
+        byte[] v = out.toByteArray();
+        if (v.length > MessageCodec.MAX_VALUE_BYTES) {
+            throw new IllegalArgumentException("host cpu entry: " + c.instances().size() + " apps make " + v.length
+                    + " bytes, the exchange carries at most " + MessageCodec.MAX_VALUE_BYTES);
+        }
+        return v;
+    }
+
+    public static HostCpuEntry decodeHostCpu(byte[] v) throws MalformedShareValueException {
+        header(v, ShareValueType.HOST_CPU);
+        ByteBuffer b = ByteBuffer.wrap(v, 2, v.length - 2);
+        try {
+            double cores = b.getDouble();
+            int n = b.getShort() & 0xffff;
+            java.util.TreeMap<String, Integer> inst = new java.util.TreeMap<>();
+            for (int i = 0; i < n; i++) {
+                String app = str16(b);
+                int count = b.getInt();
+                if (app.isBlank() || inst.put(app, count) != null) {
+                    throw new MalformedShareValueException("host cpu: app '" + app + "' blank or listed twice");
+                }
+            }
+            return new HostCpuEntry(cores, inst);
+        } catch (java.nio.BufferUnderflowException e) {
+            throw new MalformedShareValueException("host cpu: value truncated at byte " + b.position());
+        }
+    }
+
     /** The type code of a value, or -1 for an empty one. */
     public static int type(byte[] v) {
         return v.length == 0 ? -1 : v[0] & 0xff;

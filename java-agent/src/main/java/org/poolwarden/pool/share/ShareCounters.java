@@ -37,10 +37,14 @@ public final class ShareCounters {
         MEMBER_RELEASED,
         /** A released member came back: its share and any rescaled bookings are restored. */
         MEMBER_RESTORED,
-        /** Bookings that became short (insufficient resources), or changed how short. */
+        /** Pipe bookings or CPU policies that became short (insufficient resources), or changed how short. */
         BOOKING_SHORT,
-        /** Bookings met again. */
+        /** Pipe bookings or CPU policies met again. */
         BOOKING_RESTORED,
+        /** Pool CPU allocation rounds. */
+        CPU_ROUNDS,
+        /** Peer CPU entries (or instance counts) with impossible numbers, not used. */
+        CPU_IGNORED,
         /** Trees handed to the bandwidth controller. */
         TC_APPLIED,
         /** Rounds whose rates did not change enough to be worth a kernel update (never skipped when lowering). */

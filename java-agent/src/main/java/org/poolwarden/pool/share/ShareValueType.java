@@ -10,13 +10,16 @@ public final class ShareValueType {
     public static final int PIPE_DEMAND = 1;
     /** One copy of a versioned policy (key {@code pol/POLICYKEY}). */
     public static final int POLICY = 2;
-    // next free code: 3
+    /** A host's CPU for pool CPU policies: cores and app instances (key {@code hc}). */
+    public static final int HOST_CPU = 3;
+    // next free code: 4
 
     /** Format of the fields after the type byte; fields are only ever appended, readers skip a longer tail. */
     public static final int FORMAT = 1;
 
     public static final String DEMAND_PREFIX = "pd/";
     public static final String POLICY_PREFIX = "pol/";
+    public static final String HOST_CPU_KEY = "hc";
 
     private ShareValueType() {
     }

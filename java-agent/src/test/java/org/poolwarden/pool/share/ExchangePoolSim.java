@@ -42,6 +42,7 @@ final class ExchangePoolSim {
     }
 
     static final int MTU = 1500;
+    static final boolean PROGRESS = Boolean.getBoolean("pw.progress");
     static final long TICK = PipeConfig.DEFAULT_TICK_NANOS;
 
     enum Kind { ON_OFF, PARETO }
@@ -191,6 +192,10 @@ final class ExchangePoolSim {
 
         for (int t = 0; t < ticks; t++) {
             pool.cluster.net.runUntil(t0 + (long) t * TICK); // everything up to this boundary (rounds of t-1 ran)
+            if (PROGRESS && t % ticksPerSec == 0) {
+                System.out.println("progress t=" + t / ticksPerSec + "s packets=" + pool.cluster.net.packetsSent()
+                        + " wall=" + System.nanoTime() / 1_000_000_000L);
+            }
             boolean failed = t >= failTick;
             if (t == failTick) {
                 pool.kill(p.failHost());

@@ -1,0 +1,47 @@
+/**
+ * The pool allocators run over the exchange: {@link org.poolwarden.pool.share.PipeShareCoordinator}, one per host,
+ * driven by {@code tick(nowNanos)} on the fast tick.
+ *
+ * <h2>Entries</h2>
+ * Two value types ride in ordinary exchange entries ({@link org.poolwarden.pool.share.ShareValueType}, append-only
+ * codes in the value's first byte, a format byte after it, fields only ever appended):
+ * <ul>
+ *   <li>{@code pd/PIPE}: this host's demand on a pipe for one interval (interval number, booked and unbooked bytes,
+ *       backlogged classes), published every round;</li>
+ *   <li>{@code pol/KEY}: one copy of a versioned policy. The origin publishes it; every host merges copies into a
+ *       last-writer-wins {@link org.poolwarden.pool.policy.PolicySet} (highest version, then origin id), so all hosts
+ *       converge whatever the order. When a member fails, the live member with the lowest id re-publishes that
+ *       member's winning copies unchanged, so they outlive its reaped entries.</li>
+ * </ul>
+ *
+ * <h2>A round (per pipe and interval)</h2>
+ * Sample the host's traffic ({@link org.poolwarden.pool.share.PipeTraffic}); split each app's need into booked (up to
+ * its booking, bookings over 100% fitted by priority with insufficient-resources events) and unbooked; allocate with
+ * {@link org.poolwarden.pool.pipe.SharedPipeAllocator} from every participant's entry of the previous interval (this
+ * host's own included, so all hosts compute from the same inputs; a lag of 2 intervals is an option), liveness from
+ * membership; hand the credit to the {@link org.poolwarden.pool.pipe.OverdraftLedger} (or, for HTB-shaped traffic,
+ * to HTB's own token bucket), split it with {@link org.poolwarden.pool.pipe.HostClassSplitter} and apply the tree
+ * with a {@link org.poolwarden.tc.bandwidth.BandwidthController} (raises under 2% are not worth a netlink message;
+ * cuts always are); publish this interval's demand.
+ *
+ * <h2>Failures</h2>
+ * A member that membership declares failed or left is released from every pipe at the next round (at most one
+ * interval after the event) and stays released, even after its entries are reaped, until it is heard alive again;
+ * then its share and any bookings that had to be cut come back, because the allocation is a pure function of who is
+ * alive. A member that only falls silent is never counted at zero: the allocator reserves it (partition bound).
+ *
+ * <h2>Bad input</h2>
+ * Config errors throw naming the field (a pipe of 0 B/s, a pipe id too long for an exchange key, no app classes, a
+ * default rate outside the link). A policy whose body does not parse or is out of range is refused by
+ * {@code setPolicy} and, arriving from a peer, dropped on every host alike (so they still converge) and counted. Peer
+ * demand: unreadable values and unknown value types are counted and leave the peer with its previous entry, which
+ * ages into the allocator's reservation; booked bytes above the pipe's total bookings are moved to unbooked and
+ * counted; NaN, negative and infinite numbers are ignored and values above one second of the pipe clamped by the
+ * allocator, counted per host. This host publishes only numbers computed from its own counters: nothing a peer sent
+ * is ever relayed as this host's own.
+ *
+ * <h2>Clocks</h2>
+ * Interval numbers are compared across hosts, so {@code nowNanos} is an epoch-based, NTP-synchronised clock, not
+ * {@code System.nanoTime()}.
+ */
+package org.poolwarden.pool.share;
