@@ -29,6 +29,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.handler.timeout.ReadTimeoutHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
@@ -55,6 +56,8 @@ public final class ApiServer implements AutoCloseable {
     public static final String DEFAULT_HOST = "127.0.0.1";
     /** Policies and mode changes are a few hundred bytes; 64 KiB leaves room and bounds what a client can make us hold. */
     public static final int DEFAULT_MAX_BODY_BYTES = 64 * 1024;
+    /** A connection that sends nothing for this long is closed: idle keep-alives and stalled clients hold no socket. */
+    public static final int IDLE_TIMEOUT_SECONDS = 60;
     public static final String DEFAULT_URL = "http://" + DEFAULT_HOST + ":" + DEFAULT_PORT;
 
     /**
@@ -146,7 +149,8 @@ public final class ApiServer implements AutoCloseable {
                         @Override
                         protected void initChannel(SocketChannel c) {
                             connections.add(c);
-                            c.pipeline().addLast(new HttpServerCodec(4096, 8192, 8192))
+                            c.pipeline().addLast(new ReadTimeoutHandler(IDLE_TIMEOUT_SECONDS))
+                                    .addLast(new HttpServerCodec(4096, 8192, 8192))
                                     .addLast(new Aggregator(maxBody, router))
                                     .addLast(new Handler(router, calls));
                         }

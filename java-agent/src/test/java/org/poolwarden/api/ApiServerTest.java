@@ -213,6 +213,7 @@ class ApiServerTest {
         "GET   |/v1/nothing                |                                             |404|path",
         "GET   |/v2/status                 |                                             |404|path",
         "GET   |/v1/apps/nope              |                                             |404|app",
+        "GET   |/v1/apps/we%0Ab%22         |                                             |404|app",
         "PUT   |/v1/apps/nope/policy       |{\"priority\":3}                             |404|app",
         "GET   |/v1/apps/web/nothing       |                                             |404|path",
         "POST  |/v1/status                 |                                             |405|method",
