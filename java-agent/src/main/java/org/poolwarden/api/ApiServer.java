@@ -129,12 +129,18 @@ public final class ApiServer implements AutoCloseable {
      */
     public static ApiServer start(AgentApi api, Config config, Clock clock, Log log)
             throws TokenFile.TokenFileException, IOException {
+        return start(api, config, clock, log, true);
+    }
+
+    /** @param allowEpoll false: NIO even where epoll is available (tests of the fallback) */
+    static ApiServer start(AgentApi api, Config config, Clock clock, Log log, boolean allowEpoll)
+            throws TokenFile.TokenFileException, IOException {
         String token = TokenFile.loadOrCreate(config.tokenFile());
         InetAddress addr = config.bind().getAddress();
         // /metrics without the token only where only local users can reach it (docs/api.md, "Authentication").
         boolean metricsOpen = addr != null && addr.isLoopbackAddress();
         ApiRouter router = new ApiRouter(api, token, metricsOpen, clock, log);
-        boolean epoll = Epoll.isAvailable();
+        boolean epoll = allowEpoll && Epoll.isAvailable();
         IoHandlerFactory factory = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         MultiThreadIoEventLoopGroup io = new MultiThreadIoEventLoopGroup(1,
                 new DefaultThreadFactory("poolwarden-api-io", true), factory);
@@ -160,12 +166,15 @@ public final class ApiServer implements AutoCloseable {
             log.info("api listening", "url", s.url(), "transport", epoll ? "epoll" : "nio", "metrics_auth",
                     metricsOpen ? "none (loopback)" : "token");
             return s;
-        } catch (RuntimeException e) {
+        } catch (Exception e) {
+            // Netty rethrows the bind's IOException undeclared; catch it here to say which address in one line.
             io.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             calls.shutdownNow();
-            Throwable t = e.getCause() != null ? e.getCause() : e;
+            Throwable t = e instanceof IOException || e.getCause() == null ? e : e.getCause();
+            String m = String.valueOf(t.getMessage());
+            int errno = m.indexOf("): "); // epoll: "bind(..) failed with error(-98): Address already in use"
             throw new IOException("cannot listen on " + config.bind().getHostString() + ":" + config.bind().getPort()
-                    + ": " + t.getMessage(), e);
+                    + ": " + (errno >= 0 ? m.substring(errno + 3) : m), e);
         }
     }
 
