@@ -12,7 +12,9 @@ import org.poolwarden.config.PoolwardenConfig.Mode;
  * FakeAgentApi} keeps the same contract in memory for tests.
  *
  * <p>Methods are cheap and never block on the kernel: they read the last sample. {@link #history} is the exception
- * (it reads the store) and is called off the control thread.
+ * (it reads the store). All are called on the API's own thread, one call at a time, never on the control thread: an
+ * implementation hands out the snapshot the control loop last published (a volatile reference to immutable
+ * records) and passes changes (policy, mode, reload) to the loop, waiting for its answer.
  */
 public interface AgentApi {
 

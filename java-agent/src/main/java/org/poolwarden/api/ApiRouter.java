@@ -86,7 +86,7 @@ public final class ApiRouter {
         String path = q.path();
         if (path.equals("/metrics")) {
             if (!metricsOpen && !authorized(r)) return unauthorized();
-            if (!r.method().equals("GET")) return notAllowed("GET");
+            if (!r.method().equals("GET")) return notAllowed(r, "GET");
             return new Response(200, ApiMetrics.CONTENT_TYPE, metrics.scrape(), Map.of());
         }
         if (!authorized(r)) return unauthorized();
@@ -98,7 +98,7 @@ public final class ApiRouter {
             switch (seg[2]) {
                 case "status" -> {
                     if (seg.length != 3) return notFound(path);
-                    if (!m.equals("GET")) return notAllowed("GET");
+                    if (!m.equals("GET")) return notAllowed(r, "GET");
                     noQuery(q);
                     return ok(api.status());
                 }
@@ -107,11 +107,11 @@ public final class ApiRouter {
                     noQuery(q);
                     if (m.equals("GET")) return ok(new ModeView(api.status().mode()));
                     if (m.equals("PUT")) return ok(api.setMode(ApiJson.parseMode(ApiJson.readBody(r.body()))));
-                    return notAllowed("GET, PUT");
+                    return notAllowed(r, "GET, PUT");
                 }
                 case "config" -> {
                     if (seg.length != 4 || !seg[3].equals("reload")) return notFound(path);
-                    if (!m.equals("POST")) return notAllowed("POST");
+                    if (!m.equals("POST")) return notAllowed(r, "POST");
                     noQuery(q);
                     ReloadResult rr = api.reload();
                     if (rr.applied()) return ok(rr);
@@ -132,14 +132,16 @@ public final class ApiRouter {
     private Response apps(Request r, QueryStringDecoder q, String[] seg, String path) throws ApiJson.BadRequest {
         String m = r.method();
         if (seg.length == 3) {
-            if (!m.equals("GET")) return notAllowed("GET");
+            if (!m.equals("GET")) return notAllowed(r, "GET");
             noQuery(q);
             return ok(api.apps());
         }
         String app = seg[3];
         if (app.isEmpty()) return notFound(path);
+        // No configured app has another name; refusing here keeps control characters out of answers and logs.
+        if (!PolicyValidator.NAME.matcher(app).matches()) throw new UnknownAppException(printable(app));
         if (seg.length == 4) {
-            if (!m.equals("GET")) return notAllowed("GET");
+            if (!m.equals("GET")) return notAllowed(r, "GET");
             noQuery(q);
             return ok(api.app(app));
         }
@@ -165,12 +167,12 @@ public final class ApiRouter {
                         return policyResult(api.setPolicy(app, null));
                     }
                     default -> {
-                        return notAllowed("GET, PUT, PATCH, DELETE");
+                        return notAllowed(r, "GET, PUT, PATCH, DELETE");
                     }
                 }
             }
             case "history" -> {
-                if (!m.equals("GET")) return notAllowed("GET");
+                if (!m.equals("GET")) return notAllowed(r, "GET");
                 for (String k : q.parameters().keySet()) {
                     if (!k.equals("since")) throw new ApiJson.BadRequest(k, "unknown query parameter (allowed: since)");
                 }
@@ -211,6 +213,15 @@ public final class ApiRouter {
                 && MessageDigest.isEqual(token, r.authorization().strip().getBytes(StandardCharsets.UTF_8));
     }
 
+    static String printable(String s) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < s.length() && b.length() < 64; i++) {
+            char c = s.charAt(i);
+            b.append(c < 0x20 || c == 0x7f ? '?' : c);
+        }
+        return b.length() < s.length() ? b + "…" : b.toString();
+    }
+
     private static String path(String uri) {
         int i = uri.indexOf('?');
         return i < 0 ? uri : uri.substring(0, i);
@@ -239,8 +250,9 @@ public final class ApiRouter {
         return error(ApiError.of(404, "not_found", "path", "no such endpoint " + path + " (see docs/api.md)"));
     }
 
-    private static Response notAllowed(String allow) {
-        ApiError e = ApiError.of(405, "method_not_allowed", "method", "allowed: " + allow);
+    private static Response notAllowed(Request r, String allow) {
+        ApiError e = ApiError.of(405, "method_not_allowed", "method", r.method() + " is not allowed on "
+                + path(r.uri()) + " (allowed: " + allow + ")");
         return new Response(405, JSON, (ApiJson.write(e) + "\n").getBytes(StandardCharsets.UTF_8),
                 Map.of("Allow", allow));
     }

@@ -29,6 +29,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.handler.timeout.ReadTimeoutHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
@@ -55,6 +56,8 @@ public final class ApiServer implements AutoCloseable {
     public static final String DEFAULT_HOST = "127.0.0.1";
     /** Policies and mode changes are a few hundred bytes; 64 KiB leaves room and bounds what a client can make us hold. */
     public static final int DEFAULT_MAX_BODY_BYTES = 64 * 1024;
+    /** A connection that sends nothing for this long is closed: idle keep-alives and stalled clients hold no socket. */
+    public static final int IDLE_TIMEOUT_SECONDS = 60;
     public static final String DEFAULT_URL = "http://" + DEFAULT_HOST + ":" + DEFAULT_PORT;
 
     /**
@@ -126,12 +129,18 @@ public final class ApiServer implements AutoCloseable {
      */
     public static ApiServer start(AgentApi api, Config config, Clock clock, Log log)
             throws TokenFile.TokenFileException, IOException {
+        return start(api, config, clock, log, true);
+    }
+
+    /** @param allowEpoll false: NIO even where epoll is available (tests of the fallback) */
+    static ApiServer start(AgentApi api, Config config, Clock clock, Log log, boolean allowEpoll)
+            throws TokenFile.TokenFileException, IOException {
         String token = TokenFile.loadOrCreate(config.tokenFile());
         InetAddress addr = config.bind().getAddress();
         // /metrics without the token only where only local users can reach it (docs/api.md, "Authentication").
         boolean metricsOpen = addr != null && addr.isLoopbackAddress();
         ApiRouter router = new ApiRouter(api, token, metricsOpen, clock, log);
-        boolean epoll = Epoll.isAvailable();
+        boolean epoll = allowEpoll && Epoll.isAvailable();
         IoHandlerFactory factory = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         MultiThreadIoEventLoopGroup io = new MultiThreadIoEventLoopGroup(1,
                 new DefaultThreadFactory("poolwarden-api-io", true), factory);
@@ -146,7 +155,8 @@ public final class ApiServer implements AutoCloseable {
                         @Override
                         protected void initChannel(SocketChannel c) {
                             connections.add(c);
-                            c.pipeline().addLast(new HttpServerCodec(4096, 8192, 8192))
+                            c.pipeline().addLast(new ReadTimeoutHandler(IDLE_TIMEOUT_SECONDS))
+                                    .addLast(new HttpServerCodec(4096, 8192, 8192))
                                     .addLast(new Aggregator(maxBody, router))
                                     .addLast(new Handler(router, calls));
                         }
@@ -156,12 +166,15 @@ public final class ApiServer implements AutoCloseable {
             log.info("api listening", "url", s.url(), "transport", epoll ? "epoll" : "nio", "metrics_auth",
                     metricsOpen ? "none (loopback)" : "token");
             return s;
-        } catch (RuntimeException e) {
+        } catch (Exception e) {
+            // Netty rethrows the bind's IOException undeclared; catch it here to say which address in one line.
             io.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             calls.shutdownNow();
-            Throwable t = e.getCause() != null ? e.getCause() : e;
+            Throwable t = e instanceof IOException || e.getCause() == null ? e : e.getCause();
+            String m = String.valueOf(t.getMessage());
+            int errno = m.indexOf("): "); // epoll: "bind(..) failed with error(-98): Address already in use"
             throw new IOException("cannot listen on " + config.bind().getHostString() + ":" + config.bind().getPort()
-                    + ": " + t.getMessage(), e);
+                    + ": " + (errno >= 0 ? m.substring(errno + 3) : m), e);
         }
     }
 

@@ -38,8 +38,9 @@ public final class TopCommand extends ClientCommand {
         }
         Terminal tty = once || System.console() == null ? null : Terminal.open();
         if (tty == null) {
-            int[] size = Terminal.envSize();
-            for (String l : TopView.render(api.status(), api.apps(), null, size[1], Integer.MAX_VALUE)) out.println(l);
+            // Into a pipe or file nothing is cut; on a terminal (--once) lines fit its width.
+            int width = System.console() == null ? Integer.MAX_VALUE : Terminal.envSize()[1];
+            for (String l : TopView.render(api.status(), api.apps(), null, width, Integer.MAX_VALUE)) out.println(l);
             return EXIT_OK;
         }
         // The first refresh is outside the loop so that "agent not running" is a one-line error, not a screen.

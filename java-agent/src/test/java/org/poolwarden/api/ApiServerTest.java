@@ -213,6 +213,7 @@ class ApiServerTest {
         "GET   |/v1/nothing                |                                             |404|path",
         "GET   |/v2/status                 |                                             |404|path",
         "GET   |/v1/apps/nope              |                                             |404|app",
+        "GET   |/v1/apps/we%0Ab%22         |                                             |404|app",
         "PUT   |/v1/apps/nope/policy       |{\"priority\":3}                             |404|app",
         "GET   |/v1/apps/web/nothing       |                                             |404|path",
         "POST  |/v1/status                 |                                             |405|method",
@@ -321,6 +322,48 @@ class ApiServerTest {
         assertTrue(e.getMessage().contains(tf.toString()), e.getMessage());
         assertFalse(e.getMessage().contains("\n"));
         assertTrue(e.getMessage().contains("chmod 600"), e.getMessage());
+    }
+
+    static String raw(InetSocketAddress a, String request) throws Exception {
+        try (java.net.Socket s = new java.net.Socket(a.getAddress(), a.getPort())) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(request.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+            s.getOutputStream().flush();
+            return new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+    }
+
+    @Test
+    void malformedHttpIsA400JsonAndTheConnectionCloses() throws Exception {
+        String r = raw(server.address(), "GET /v1/status HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token
+                + "\r\nX-Big: " + "y".repeat(10_000) + "\r\n\r\n");
+        assertTrue(r.startsWith("HTTP/1.1 400 "), r);
+        assertTrue(r.contains("\"error\":\"bad_request\""), r);
+        assertTrue(r.contains("connection: close"), r);
+        // HTTP/1.0 without keep-alive: answered, then closed (readAllBytes returns)
+        r = raw(server.address(), "GET /v1/status HTTP/1.0\r\nAuthorization: Bearer " + token + "\r\n\r\n");
+        assertTrue(r.startsWith("HTTP/1.1 200 "), r);
+        assertTrue(r.contains("\"host\":\"host-a\""), r);
+    }
+
+    @Test
+    void theNioFallbackServesTheSame() throws Exception {
+        try (ApiServer nio = ApiServer.start(agent, new ApiServer.Config(new InetSocketAddress("127.0.0.1", 0),
+                dir.resolve("api.token"), 1024), clock, Log.NONE, false)) {
+            assertFalse(nio.epoll());
+            HttpAgentApi c = new HttpAgentApi(URI.create(nio.url()), token, Duration.ofSeconds(10));
+            assertEquals(agent.apps(), c.apps());
+            assertEquals(Mode.ENFORCE, c.setMode(Mode.ENFORCE).current());
+        }
+        assertTrue(server.epoll() || !io.netty.channel.epoll.Epoll.isAvailable(), "epoll is used where it exists");
+    }
+
+    @Test
+    void aTakenPortIsAOneLineError() {
+        java.io.IOException e = assertThrows(java.io.IOException.class, () -> ApiServer.start(agent,
+                new ApiServer.Config(server.address(), dir.resolve("api.token"), 1024), clock, Log.NONE));
+        assertEquals("cannot listen on 127.0.0.1:" + server.address().getPort() + ": Address already in use",
+                e.getMessage());
     }
 
     @Test

@@ -135,6 +135,16 @@ class ClientCommandsTest {
     }
 
     @Test
+    void policyNeedsASubcommand() {
+        assertEquals(64, runRaw("policy"));
+        assertTrue(err.toString().startsWith("poolwarden policy: a subcommand is required (get, set)\n"), err.toString());
+        assertEquals(0, runRaw("--help"));
+        for (String c : List.of("status", "apps", "top", "policy", "history", "mode", "reload")) {
+            assertTrue(out.toString().contains("\n  " + c + " "), c + " listed in: " + out);
+        }
+    }
+
+    @Test
     void aRefusedPolicyPrintsEveryErrorAndChangesNothing() {
         int before = agent.changes();
         assertEquals(1, run("policy", "set", "web", "cpu.weight=0", "bandwidth.wan.booking=300mbit"));
