@@ -184,24 +184,30 @@ class EnforcementKernelTest {
             List<Process> agents = new ArrayList<>();
             try {
                 Process agent = null;
-                for (int round = 0; round < 3; round++) {
+                int rounds = 4;
+                for (int round = 0; round < rounds; round++) {
                     agent = new ProcessBuilder(java, "-Xmx96m", "-cp", cp, EnforcingAgentMain.class.getName(),
                             file.toString(), rig.root, rig.a.netns().toString())
                             .redirectErrorStream(true).redirectOutput(dir.resolve("agent" + round + ".log").toFile())
                             .start();
                     agents.add(agent);
                     Path log = dir.resolve("agent" + round + ".log");
-                    Rig.await("agent " + round + " enforcing (" + log + ")", 30, () -> logHas(log, "enforcements=1 "));
-                    rig.assertExactlyOneSet();
-                    if (round < 2) {
+                    if (round == 0) {
+                        // during its first reconcile (it starts as the runner starts), half-applied states included
+                        Rig.await("agent 0 started", 30, () -> logHas(log, "started"));
+                        Thread.sleep(ThreadLocalRandom.current().nextLong(0, 400));
+                    } else {
+                        Rig.await("agent " + round + " enforcing (" + log + ")", 30, () -> logHas(log, "enforcements=1 "));
+                        rig.assertExactlyOneSet();
+                        if (round == rounds - 1) break;
                         // an arbitrary moment: anywhere in its next few reconciles
                         Thread.sleep(ThreadLocalRandom.current().nextLong(0, 2500));
-                        agent.destroyForcibly(); // SIGKILL
-                        assertTrue(agent.waitFor(10, TimeUnit.SECONDS));
-                        System.out.println("killed agent " + round + " after " + lines(log) + " ticks");
                     }
+                    agent.destroyForcibly(); // SIGKILL
+                    assertTrue(agent.waitFor(10, TimeUnit.SECONDS));
+                    System.out.println("killed agent " + round + " after " + lines(log) + " ticks");
                 }
-                Path log = dir.resolve("agent2.log");
+                Path log = dir.resolve("agent" + (rounds - 1) + ".log");
                 Rig.await("three reconciles of the last agent", 20, () -> logHas(log, "enforcements=3 "));
                 rig.assertExactlyOneSet();
                 assertTrue(Files.readString(log).contains("errors=0 "), Files.readString(log));
