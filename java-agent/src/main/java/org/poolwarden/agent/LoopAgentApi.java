@@ -62,7 +62,7 @@ public final class LoopAgentApi implements AgentApi, TickListener {
     private record Snapshot(PoolwardenConfig config, Mode mode, Inventory inventory, List<Alarm> alarms) {}
 
     private final ControlQueue queue;
-    private final SampleTap tap;
+    private final Supplier<SampleTap> tap;
     private final HistoryStore reader;
     private final ConfigSource source;
     private final String host;
@@ -77,11 +77,12 @@ public final class LoopAgentApi implements AgentApi, TickListener {
     private volatile long apiReloadsApplied, apiReloadsRejected, policyChanges, modeChanges;
 
     /**
-     * @param tap           the agent's sampler wrapper (live usage); null: apps show no usage
+     * @param tap           the agent's sampler wrapper (live usage; may give null until the agent is built, and then
+     *                      the apps show no usage)
      * @param reader        a store connection for history; null: history is empty
      * @param extraCounters more counters for `status` and /metrics (enforcer, sampler), by name
      */
-    public LoopAgentApi(ControlQueue queue, SampleTap tap, HistoryStore reader, ConfigSource source, String host,
+    public LoopAgentApi(ControlQueue queue, Supplier<SampleTap> tap, HistoryStore reader, ConfigSource source, String host,
                         String version, Clock clock, Supplier<Map<String, Long>> extraCounters) {
         this.queue = queue;
         this.tap = tap;
@@ -178,7 +179,7 @@ public final class LoopAgentApi implements AgentApi, TickListener {
     @Override
     public List<AppView> apps() {
         Snapshot s = snap();
-        Map<String, SampleTap.Values> live = tap == null ? Map.of() : tap.latest();
+        Map<String, SampleTap.Values> live = live();
         List<AppView> out = new ArrayList<>();
         for (App a : s.config().apps()) out.add(view(s, a, live));
         return out;
@@ -189,7 +190,12 @@ public final class LoopAgentApi implements AgentApi, TickListener {
         Snapshot s = snap();
         App a = s.config().app(name);
         if (a == null) throw new UnknownAppException(name);
-        return view(s, a, tap == null ? Map.of() : tap.latest());
+        return view(s, a, live());
+    }
+
+    private Map<String, SampleTap.Values> live() {
+        SampleTap t = tap.get();
+        return t == null ? Map.of() : t.latest();
     }
 
     private AppView view(Snapshot s, App a, Map<String, SampleTap.Values> live) {
