@@ -1,0 +1,311 @@
+package org.poolwarden.cli;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.poolwarden.agent.Agent;
+import org.poolwarden.agent.AgentRunner;
+import org.poolwarden.agent.ControlQueue;
+import org.poolwarden.agent.LoopAgentApi;
+import org.poolwarden.agent.SampleTap;
+import org.poolwarden.api.ApiServer;
+import org.poolwarden.api.ReloadResult;
+import org.poolwarden.api.TokenFile;
+import org.poolwarden.cgroup.CpuControllers;
+import org.poolwarden.config.ConfigError;
+import org.poolwarden.config.ConfigLoader;
+import org.poolwarden.config.PoolwardenConfig;
+import org.poolwarden.config.PoolwardenConfig.Mode;
+import org.poolwarden.enforce.EnforcedAgent;
+import org.poolwarden.enforce.HostEnforcement;
+import org.poolwarden.enforce.KernelEnforcer;
+import org.poolwarden.log.Log;
+import org.poolwarden.store.HistoryStore;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import sun.misc.Signal;
+
+/**
+ * {@code poolwarden agent}: the product on one host. Loads the config (the embedded default when the config
+ * directory has none), opens the history store, builds the control loop over the real kernel (cgroups, tc, nftables
+ * through {@link EnforcedAgent}), serves the HTTP API and runs until SIGTERM or SIGINT.
+ *
+ * <ul>
+ *   <li>SIGHUP: reload, atomic. An invalid config is logged with every error (file:line:col) and the running one
+ *       stays. The reloaded config's mode applies (after {@code --mode}, which overrides every load), so a reload
+ *       also undoes a mode or policy change made through the API.</li>
+ *   <li>SIGTERM, SIGINT: clean stop. In monitor mode nothing of ours is left in the kernel (released once more on
+ *       the way out). In enforce mode enforcement is deliberately left in place: the applications stay limited
+ *       while the agent restarts (systemd Restart=, package upgrade), and the next agent takes the objects over by
+ *       diff in enforce mode, or removes them at start in monitor mode. {@code poolwarden agent --cleanup} (with the
+ *       agent stopped) removes them for good.</li>
+ * </ul>
+ * The signals are caught with {@code sun.misc.Signal} (jdk.unsupported; the JDK has no supported API for SIGHUP).
+ * Handlers only hand work to a thread of ours, so the JVM's signal thread never blocks on the control loop.
+ */
+@Command(name = "agent", mixinStandardHelpOptions = true,
+        description = {"Runs the poolwarden agent on this host (as root): detection, measurement, history, the HTTP "
+                + "API, and enforcement in enforce mode.",
+                "Monitor mode (the default) changes nothing in the kernel. SIGHUP reloads the config atomically; "
+                        + "SIGTERM stops."},
+        exitCodeListHeading = "Exit codes:%n",
+        exitCodeList = {"0:stopped by SIGTERM/SIGINT, or --cleanup done", "1:could not start (config, store, API, "
+                + "kernel) or the control loop failed", "64:bad usage"})
+public final class AgentCommand implements java.util.concurrent.Callable<Integer> {
+    public static final Path DEFAULT_STORE = Path.of("/var/lib/poolwarden/history.db");
+
+    @Option(names = "--config", paramLabel = "DIR|FILE", description = "config directory or file (default: "
+            + "${DEFAULT-VALUE}; the embedded default when it holds no config)")
+    Path config = ConfigLoader.DEFAULT_DIR;
+
+    @Option(names = "--api", paramLabel = "HOST:PORT", description = "where the HTTP API listens (short for "
+            + "--api-listen; default 127.0.0.1:7474)")
+    String apiListen;
+
+    @Option(names = "--mode", paramLabel = "monitor|enforce", description = "overrides the config's mode, at start "
+            + "and at every reload")
+    String mode;
+
+    @Option(names = "--cleanup", description = "remove every poolwarden kernel object (nftables table, tc qdiscs "
+            + "and IFBs, our cgroups) and exit; stop the agent first")
+    boolean cleanup;
+
+    @Option(names = "--store", paramLabel = "FILE", description = "the history store (default: ${DEFAULT-VALUE})")
+    Path store = DEFAULT_STORE;
+
+    @Option(names = "--cgroup-root", paramLabel = "NAME", description = "our cgroup root in each hierarchy "
+            + "(default: ${DEFAULT-VALUE})")
+    String cgroupRoot = CpuControllers.DEFAULT_ROOT;
+
+    @Option(names = "--netns", paramLabel = "PATH", description = "the network namespace whose interfaces and "
+            + "nftables are managed, e.g. /run/netns/NAME (default: the agent's own)")
+    Path netns;
+
+    @Option(names = "--ingress-pipe", paramLabel = "PIPE", description = "also shape this pipe's ingress (on an "
+            + "IFB); repeatable")
+    List<String> ingressPipes = new ArrayList<>();
+
+    @Mixin
+    AgentApiOptions api;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        if (apiListen != null) api.listen = apiListen;
+        Log log = api.log();
+        Mode forced = parseMode();
+        HostEnforcement.Settings settings = new HostEnforcement.Settings(cgroupRoot, netns,
+                java.util.Set.copyOf(ingressPipes));
+        if (cleanup) return cleanup(settings, log);
+
+        LoopAgentApi.ConfigSource source = new LoopAgentApi.ConfigSource() {
+            @Override
+            public ConfigLoader.Result load() {
+                ConfigLoader.Result r = ConfigLoader.load(config);
+                if (!r.valid() || forced == null) return r;
+                PoolwardenConfig c = r.config();
+                return new ConfigLoader.Result(new PoolwardenConfig(forced, c.timers(), c.pipes(), c.apps(),
+                        c.exchange(), c.pool()), List.of());
+            }
+
+            @Override
+            public String describe() {
+                return describeSource(config);
+            }
+        };
+        ConfigLoader.Result first = source.load();
+        if (!first.valid()) {
+            logErrors(log, "config invalid; not starting", first.errors());
+            return Main.EXIT_FAILURE;
+        }
+        ApiServer.Config apiConfig = api.apiConfig();
+
+        HistoryStore writer = HistoryStore.open(store);
+        HistoryStore reader = null;
+        EnforcedAgent ea = null;
+        ApiServer server = null;
+        AgentRunner runner = null;
+        Thread control = null;
+        ControlQueue queue = null;
+        ExecutorService signals = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "poolwarden-signals");
+            t.setDaemon(true);
+            return t;
+        });
+        int exit = 0;
+        try {
+            // History reads get their own connection: WAL lets them run while the control thread writes.
+            reader = HistoryStore.open(store);
+            AtomicReference<AgentRunner> runnerRef = new AtomicReference<>();
+            queue = new ControlQueue(() -> {
+                AgentRunner r = runnerRef.get();
+                if (r != null) r.wake();
+            }, ControlQueue.DEFAULT_TIMEOUT_MILLIS);
+            AtomicReference<SampleTap> tapRef = new AtomicReference<>();
+            AtomicReference<EnforcedAgent> eaRef = new AtomicReference<>();
+            LoopAgentApi loopApi = new LoopAgentApi(queue, tapRef::get, reader, source, hostname(), version(),
+                    Clock.systemUTC(), () -> extraCounters(eaRef.get()));
+            ea = EnforcedAgent.create(first.config(), settings, writer, s -> {
+                SampleTap t = new SampleTap(s);
+                tapRef.set(t);
+                return t;
+            }, List.of(loopApi));
+            eaRef.set(ea);
+            Agent agent = ea.agent();
+            loopApi.bind(agent);
+            runner = AgentRunner.system(agent);
+            runnerRef.set(runner);
+
+            server = ApiServer.start(loopApi, apiConfig, Clock.systemUTC(), log);
+
+            CountDownLatch stop = new CountDownLatch(1);
+            AtomicReference<String> stopSignal = new AtomicReference<>();
+            for (String name : List.of("TERM", "INT")) {
+                Signal.handle(new Signal(name), sig -> {
+                    stopSignal.compareAndSet(null, "SIG" + sig.getName());
+                    stop.countDown();
+                });
+            }
+            Signal.handle(new Signal("HUP"), sig -> signals.execute(() -> reload(loopApi, log)));
+
+            control = runner.start();
+            log.info("agent started", "mode", first.config().mode().name().toLowerCase(java.util.Locale.ROOT),
+                    "config", source.describe(), "apps", first.config().apps().size(), "api", server.url(),
+                    "cpu_controller", ea.enforcer().ports().cpu().getClass().getSimpleName(), "cgroup_root",
+                    cgroupRoot, "netns", netns == null ? "own" : netns.toString(), "store", store.toString(),
+                    "pid", ProcessHandle.current().pid());
+            // Wait for a stop signal, or for the control thread to die (a bug: Agent.tick catches per-tick errors).
+            while (!stop.await(500, TimeUnit.MILLISECONDS)) {
+                if (!control.isAlive()) break;
+            }
+            if (stopSignal.get() == null) {
+                RuntimeException f = runner.failure();
+                log.error("control loop died", "error", f == null ? "unknown" : String.valueOf(f));
+                exit = Main.EXIT_FAILURE;
+            } else {
+                log.info("stopping", "signal", stopSignal.get());
+            }
+        } catch (TokenFile.TokenFileException | IOException e) {
+            log.error("cannot start the API", "error", e.getMessage());
+            exit = Main.EXIT_FAILURE;
+        } finally {
+            signals.shutdownNow();
+            if (server != null) server.close();
+            if (queue != null) queue.close();
+            if (runner != null) {
+                runner.stop();
+                if (control != null) control.join(10_000);
+            }
+            if (ea != null) {
+                Mode m = ea.agent().mode();
+                if (m == Mode.MONITOR) {
+                    ea.enforcer().release(); // idempotent: monitor mode leaves nothing of ours in the kernel
+                    log.info("stopped", "mode", "monitor", "kernel", "released");
+                } else {
+                    log.info("stopped", "mode", "enforce", "kernel", "left in place for the next agent to adopt "
+                            + "(remove with: poolwarden agent --cleanup)");
+                }
+                ea.close();
+            }
+            if (reader != null) reader.close();
+            writer.close();
+        }
+        return exit;
+    }
+
+    /** SIGHUP: the same atomic reload as the API's; the outcome is logged either way. */
+    private static void reload(LoopAgentApi loopApi, Log log) {
+        try {
+            ReloadResult r = loopApi.reload();
+            if (r.applied()) {
+                log.info("config reloaded", "source", r.source(), "apps", r.apps(), "mode",
+                        loopApi.mode().name().toLowerCase(java.util.Locale.ROOT));
+            } else {
+                logErrors(log, "config reload rejected; the running config stays", r.errors());
+            }
+        } catch (RuntimeException e) {
+            log.error("config reload failed", "error", String.valueOf(e.getMessage()));
+        }
+    }
+
+    private static void logErrors(Log log, String msg, List<ConfigError> errors) {
+        log.error(msg, "errors", errors.size());
+        for (ConfigError e : errors) log.error("config error", "error", e.toString());
+    }
+
+    private int cleanup(HostEnforcement.Settings settings, Log log) {
+        try (KernelEnforcer e = HostEnforcement.open(settings, () -> null)) {
+            List<String> done = e.cleanup();
+            for (String d : done) log.info("removed", "object", d);
+            log.info("cleanup done", "removed", done.size(), "cgroup_root", settings.cgroupRoot());
+        }
+        return 0;
+    }
+
+    private static Map<String, Long> extraCounters(EnforcedAgent ea) {
+        Map<String, Long> m = new TreeMap<>();
+        if (ea == null) return m;
+        KernelEnforcer.Counters c = ea.enforcer().counters();
+        m.put("enforcer_applies", c.applies);
+        m.put("enforcer_apply_failures", c.applyFailures);
+        m.put("enforcer_rejected_plans", c.rejectedPlans);
+        m.put("enforcer_releases", c.releases);
+        m.put("enforcer_tc_changes", c.tcChanges);
+        m.put("enforcer_tc_drift", c.tcDrift);
+        m.put("enforcer_nft_commands", c.nftCommands);
+        m.put("enforcer_nft_drift", c.nftDrift);
+        m.put("enforcer_cpu_writes", c.cpuWrites);
+        m.put("sampler_samples", ea.sampler().counters().samples);
+        m.put("sampler_sock_diag_failures", ea.sampler().counters().sockDiagFailures);
+        return m;
+    }
+
+    /** "DIR" when it holds a config, "FILE" for a file, else the embedded default's name. */
+    static String describeSource(Path path) {
+        if (Files.isRegularFile(path)) return path.toString();
+        if (Files.isDirectory(path)) {
+            for (String n : ConfigLoader.MAIN_FILES) if (Files.isRegularFile(path.resolve(n))) return path.resolve(n).toString();
+            try (var ds = Files.newDirectoryStream(path, "*.xml")) {
+                if (ds.iterator().hasNext()) return path.toString();
+            } catch (IOException e) {
+                return path.toString();
+            }
+        }
+        return "embedded default (" + path + " has no config)";
+    }
+
+    private static String hostname() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            return "localhost";
+        }
+    }
+
+    private static String version() {
+        String v = Main.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
+    }
+
+    private Mode parseMode() {
+        if (mode == null) return null;
+        for (Mode m : Mode.values()) if (m.name().equalsIgnoreCase(mode)) return m;
+        throw new CommandLine.ParameterException(spec.commandLine(), "--mode: expected monitor or enforce, found \""
+                + mode + "\"");
+    }
+}
