@@ -24,7 +24,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required (doctor, validate)");
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required (try: poolwarden --help)");
     }
 
     public static void main(String[] args) {
