@@ -154,7 +154,21 @@ public final class KernelEnforcer implements Enforcer, AutoCloseable {
         Set<String> devices = new LinkedHashSet<>(devicesTouched);
         PoolwardenConfig c = config.get();
         if (c != null) for (Pipe p : c.pipes()) devices.add(p.iface());
-        for (String dev : devices) step(errors, () -> ports.tc().remove(dev));
+        Set<String> ifbs = new HashSet<>();
+        Map<String, Integer> indexes = new java.util.HashMap<>();
+        step(errors, () -> {
+            for (NetDevices.Device d : ports.devices().all()) {
+                indexes.put(d.name(), d.index());
+                if (d.name().startsWith(IFB_PREFIX)) ifbs.add(d.name());
+            }
+        });
+        for (String dev : devices) {
+            // only where something of ours is: the adapter's remove also takes an ingress qdisc without filters
+            Integer index = indexes.get(dev);
+            if (hasOurRoot(dev) || index != null && ifbs.contains(IFB_PREFIX + index)) {
+                step(errors, () -> ports.tc().remove(dev));
+            }
+        }
         // reconcile() would first make our root: in monitor mode nothing may be created, even for a moment
         step(errors, () -> {
             if (!ports.cpu().list().isEmpty()) ports.cpu().reconcile(List.of());

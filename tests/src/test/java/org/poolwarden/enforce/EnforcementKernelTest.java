@@ -205,7 +205,8 @@ class EnforcementKernelTest {
                     }
                     agent.destroyForcibly(); // SIGKILL
                     assertTrue(agent.waitFor(10, TimeUnit.SECONDS));
-                    System.out.println("killed agent " + round + " after " + lines(log) + " ticks");
+                    System.out.println("killed agent " + round + " after " + lines(log) + " ticks, leaving "
+                            + rig.objects().size() + " kinds of objects");
                 }
                 Path log = dir.resolve("agent" + (rounds - 1) + ".log");
                 Rig.await("three reconciles of the last agent", 20, () -> logHas(log, "enforcements=3 "));
