@@ -197,9 +197,15 @@ final class Rig implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() {
         for (Process p : processes) p.destroyForcibly();
-        for (Process p : processes) p.waitFor(5, TimeUnit.SECONDS);
+        for (Process p : processes) {
+            try {
+                p.waitFor(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         try {
             lab.close();
         } finally {
