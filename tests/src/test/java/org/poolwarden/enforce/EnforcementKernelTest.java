@@ -114,6 +114,7 @@ class EnforcementKernelTest {
                     assertEquals(0, Iperf.await(pl, 30).exitCode());
                     assertEquals(0, ea.agent().counters().enforcements);
 
+                    String unifiedBefore = unifiedCgroupOf(rig.heavy);
                     // ---- enforce: CPU 3:1, bandwidth 30/10
                     ea.agent().requestMode(Mode.ENFORCE);
                     runner.wake();
@@ -160,6 +161,7 @@ class EnforcementKernelTest {
                     assertEquals(List.of(), rig.objects());
                     assertTrue(ProcessHandle.of(rig.heavy).isPresent() && ProcessHandle.of(rig.light).isPresent());
                     assertEquals(1, ea.agent().counters().releases);
+                    assertEquals(unifiedBefore, unifiedCgroupOf(rig.heavy), "back in the cgroup2 group it came from");
                     int before = ticks.size();
                     Rig.await("two more monitor ticks", 10, () -> ticks.size() >= before + 2);
                     assertEquals(List.of(), rig.objects(), "monitor ticks recreate nothing");
@@ -250,6 +252,11 @@ class EnforcementKernelTest {
         assertTrue(agent.waitFor(10, TimeUnit.SECONDS));
         System.out.println("killed " + log.getFileName() + " after " + lines(log) + " ticks, leaving "
                 + rig.objects().size() + " kinds of objects");
+    }
+
+    static String unifiedCgroupOf(int pid) throws java.io.IOException {
+        return Files.readAllLines(Path.of("/proc/" + pid + "/cgroup")).stream().filter(l -> l.startsWith("0::"))
+                .findFirst().orElseThrow();
     }
 
     static boolean logHas(Path log, String text) {
