@@ -27,6 +27,7 @@ public final class Cgroup2FsGroups implements Cgroup2Groups {
     private final Path procRoot;
     private final Map<Integer, String> cameFrom = new HashMap<>();
     private long writes;
+    private long refused;
 
     /** @param root our root relative to the mount, e.g. {@code poolwarden} */
     public Cgroup2FsGroups(Path mount, String root) {
@@ -47,6 +48,11 @@ public final class Cgroup2FsGroups implements Cgroup2Groups {
     /** mkdirs, rmdirs and procs writes since creation. */
     public long writes() {
         return writes;
+    }
+
+    /** Processes the kernel would not move into a group (other than exited ones). */
+    public long refused() {
+        return refused;
     }
 
     @Override
@@ -78,7 +84,9 @@ public final class Cgroup2FsGroups implements Cgroup2Groups {
                 cameFrom.putIfAbsent(pid, from);
                 moved++;
             } catch (KernelException e) {
-                if (!e.is(Errno.ESRCH)) throw e;
+                // ESRCH: exited. Anything else (a kernel thread, a process in a threaded subtree) concerns this one
+                // process only: it is counted and the others are still placed.
+                if (!e.is(Errno.ESRCH)) refused++;
             }
         }
         return moved;

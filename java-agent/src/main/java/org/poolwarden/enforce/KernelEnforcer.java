@@ -127,9 +127,12 @@ public final class KernelEnforcer implements Enforcer, AutoCloseable {
             for (Pipe p : c.pipes()) devicesTouched.add(p.iface());
             tookOver = true;
         }
-        for (String dev : new ArrayList<>(devicesTouched)) {
-            if (!wanted.contains(dev)) {
-                ports.tc().remove(dev);
+        List<String> unwanted = new ArrayList<>();
+        for (String dev : devicesTouched) if (!wanted.contains(dev)) unwanted.add(dev);
+        if (!unwanted.isEmpty()) {
+            Set<String> ours = withOurObjects(unwanted);
+            for (String dev : unwanted) {
+                if (ours.contains(dev)) ports.tc().remove(dev);
                 devicesTouched.remove(dev);
             }
         }
@@ -154,7 +157,9 @@ public final class KernelEnforcer implements Enforcer, AutoCloseable {
         Set<String> devices = new LinkedHashSet<>(devicesTouched);
         PoolwardenConfig c = config.get();
         if (c != null) for (Pipe p : c.pipes()) devices.add(p.iface());
-        for (String dev : devices) step(errors, () -> ports.tc().remove(dev));
+        Set<String> ours = new HashSet<>();
+        step(errors, () -> ours.addAll(withOurObjects(devices)));
+        for (String dev : ours) step(errors, () -> ports.tc().remove(dev));
         // reconcile() would first make our root: in monitor mode nothing may be created, even for a moment
         step(errors, () -> {
             if (!ports.cpu().list().isEmpty()) ports.cpu().reconcile(List.of());
@@ -230,6 +235,25 @@ public final class KernelEnforcer implements Enforcer, AutoCloseable {
         last = null;
         rethrow(errors, "cleanup");
         return done;
+    }
+
+    /**
+     * The devices among {@code devices} that carry our root qdisc or have our IFB: only those are handed to the tc
+     * adapter's remove, which would also take an ingress qdisc that has no filters, ours or not.
+     */
+    private Set<String> withOurObjects(java.util.Collection<String> devices) {
+        Map<String, Integer> indexes = new java.util.HashMap<>();
+        Set<String> ifbs = new HashSet<>();
+        for (NetDevices.Device d : ports.devices().all()) {
+            indexes.put(d.name(), d.index());
+            if (d.name().startsWith(IFB_PREFIX)) ifbs.add(d.name());
+        }
+        Set<String> out = new LinkedHashSet<>();
+        for (String dev : devices) {
+            Integer index = indexes.get(dev);
+            if (hasOurRoot(dev) || index != null && ifbs.contains(IFB_PREFIX + index)) out.add(dev);
+        }
+        return out;
     }
 
     private boolean hasOurRoot(String device) {

@@ -61,7 +61,7 @@ public final class KernelSampler implements Sampler {
     private final Counters counters = new Counters();
 
     public static final class Counters {
-        public volatile long samples, sockDiagFailures, cgroupReads, procReads, tcReads;
+        public volatile long samples, sockDiagFailures, cgroupFailures, cgroupReads, procReads, tcReads;
     }
 
     /**
@@ -97,7 +97,12 @@ public final class KernelSampler implements Sampler {
         for (App a : c.apps()) {
             long source;
             long nanos;
-            Optional<CpuUsage> u = enforced ? enforcer.ports().cpu().usage(a.name()) : Optional.empty();
+            Optional<CpuUsage> u = Optional.empty();
+            try {
+                if (enforced) u = enforcer.ports().cpu().usage(a.name());
+            } catch (RuntimeException e) {
+                counters.cgroupFailures++; // this app falls back to /proc for this sample
+            }
             if (u.isPresent()) {
                 counters.cgroupReads++;
                 source = 1;

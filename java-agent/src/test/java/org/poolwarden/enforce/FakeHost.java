@@ -65,6 +65,10 @@ final class FakeHost {
 
     /** A fresh enforcer over this host's kernel, as a restarted agent would make. */
     KernelEnforcer enforcer() {
+        return enforcer(java.util.Set.of());
+    }
+
+    KernelEnforcer enforcer(java.util.Set<String> ingressPipes) {
         NetDevices devices = new NetDevices() {
             @Override
             public List<Device> all() {
@@ -77,7 +81,7 @@ final class FakeHost {
             }
         };
         return new KernelEnforcer(new KernelEnforcer.Ports(cpu, () -> {}, tc, new FakeFlowClassifier(nftKernel),
-                cgroup2, devices), () -> config, new DesiredKernel.Layout("poolwarden", true, java.util.Set.of()));
+                cgroup2, devices), () -> config, new DesiredKernel.Layout("poolwarden", true, ingressPipes));
     }
 
     /** Everything the simulated kernel holds, to compare before and after. */

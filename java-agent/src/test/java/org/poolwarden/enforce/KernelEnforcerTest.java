@@ -160,6 +160,17 @@ class KernelEnforcerTest {
     }
 
     @Test
+    void ingressWhenConfiguredGetsAnIfbTreeThatReleaseRemovesToo() {
+        KernelEnforcer e = host.enforcer(Set.of("uplink"));
+        e.apply(host.plan(), host.inventory());
+        assertTrue(host.tc.snapshot().contains("pwifb2"), host.tc.snapshot());
+        assertTrue(host.tc.snapshot().contains("ingress=true"), host.tc.snapshot());
+        e.release();
+        assertTrue(host.nothingOfOurs(), host.snapshot());
+        assertFalse(host.tc.snapshot().contains("ingress=true"), host.tc.snapshot());
+    }
+
+    @Test
     void theClassIdInNftIsTheTcClassUnderOurRootHandle() {
         assertEquals("5057:10", DesiredKernel.classId(DesiredKernel.FIRST_APP_MINOR));
         assertEquals(BandwidthController.classId(0x10), Integer.parseInt("50570010", 16));

@@ -114,6 +114,7 @@ class EnforcementKernelTest {
                     assertEquals(0, Iperf.await(pl, 30).exitCode());
                     assertEquals(0, ea.agent().counters().enforcements);
 
+                    String unifiedBefore = unifiedCgroupOf(rig.heavy);
                     // ---- enforce: CPU 3:1, bandwidth 30/10
                     ea.agent().requestMode(Mode.ENFORCE);
                     runner.wake();
@@ -160,6 +161,7 @@ class EnforcementKernelTest {
                     assertEquals(List.of(), rig.objects());
                     assertTrue(ProcessHandle.of(rig.heavy).isPresent() && ProcessHandle.of(rig.light).isPresent());
                     assertEquals(1, ea.agent().counters().releases);
+                    assertEquals(unifiedBefore, unifiedCgroupOf(rig.heavy), "back in the cgroup2 group it came from");
                     int before = ticks.size();
                     Rig.await("two more monitor ticks", 10, () -> ticks.size() >= before + 2);
                     assertEquals(List.of(), rig.objects(), "monitor ticks recreate nothing");
@@ -179,53 +181,82 @@ class EnforcementKernelTest {
             Path dir = Files.createTempDirectory("pwe2e");
             Path file = dir.resolve("poolwarden.yaml");
             Files.writeString(file, rig.config("enforce"));
-            String java = ProcessHandle.current().info().command().orElse("java");
-            String cp = System.getProperty("java.class.path");
+            Path monitorFile = dir.resolve("monitor.yaml");
+            Files.writeString(monitorFile, rig.config("monitor"));
             List<Process> agents = new ArrayList<>();
             try {
-                Process agent = null;
-                int rounds = 4;
-                for (int round = 0; round < rounds; round++) {
-                    agent = new ProcessBuilder(java, "-Xmx96m", "-cp", cp, EnforcingAgentMain.class.getName(),
-                            file.toString(), rig.root, rig.a.netns().toString())
-                            .redirectErrorStream(true).redirectOutput(dir.resolve("agent" + round + ".log").toFile())
-                            .start();
-                    agents.add(agent);
-                    Path log = dir.resolve("agent" + round + ".log");
-                    if (round == 0) {
-                        // during its first reconcile (it starts as the runner starts), half-applied states included
-                        Rig.await("agent 0 started", 30, () -> logHas(log, "started"));
-                        Thread.sleep(ThreadLocalRandom.current().nextLong(0, 400));
-                    } else {
-                        Rig.await("agent " + round + " enforcing (" + log + ")", 30, () -> logHas(log, "enforcements=1 "));
-                        rig.assertExactlyOneSet();
-                        if (round == rounds - 1) break;
-                        // an arbitrary moment: anywhere in its next few reconciles
-                        Thread.sleep(ThreadLocalRandom.current().nextLong(0, 2500));
-                    }
-                    agent.destroyForcibly(); // SIGKILL
-                    assertTrue(agent.waitFor(10, TimeUnit.SECONDS));
-                    System.out.println("killed agent " + round + " after " + lines(log) + " ticks");
-                }
-                Path log = dir.resolve("agent" + (rounds - 1) + ".log");
-                Rig.await("three reconciles of the last agent", 20, () -> logHas(log, "enforcements=3 "));
+                // A: enforces from scratch; killed at an arbitrary moment of its next reconciles
+                Process agent = startAgent(rig, dir, "agentA", file, agents);
+                Rig.await("agent A started", 30, () -> logHas(dir.resolve("agentA.log"), "started"));
+                long t0 = System.nanoTime();
+                awaitEnforcing(dir.resolve("agentA.log"), 1);
+                long firstReconcileNanos = System.nanoTime() - t0;
                 rig.assertExactlyOneSet();
-                assertTrue(Files.readString(log).contains("errors=0 "), Files.readString(log));
-                agent.destroyForcibly();
-                assertTrue(agent.waitFor(10, TimeUnit.SECONDS));
+                Thread.sleep(ThreadLocalRandom.current().nextLong(0, 2500));
+                kill(rig, agent, dir.resolve("agentA.log"));
 
+                // cleanup with the agent dead: everything of ours goes, nothing else
                 int exit = new CommandLine(new CleanupCommand()).execute("--cgroup-root", rig.root, "--netns",
                         rig.a.netns().toString());
                 assertEquals(0, exit);
                 assertEquals(List.of(), rig.objects(), "cleanup removed everything");
                 Lab2.assertForeignUntouched(rig);
                 assertTrue(ProcessHandle.of(rig.heavy).isPresent(), "the app's processes keep running");
+
+                // B: killed within what A's first reconcile took, so most likely half-way through its own
+                agent = startAgent(rig, dir, "agentB", file, agents);
+                Rig.await("agent B started", 30, () -> logHas(dir.resolve("agentB.log"), "started"));
+                Thread.sleep(ThreadLocalRandom.current().nextLong(0, Math.max(1, firstReconcileNanos / 1_000_000)));
+                kill(rig, agent, dir.resolve("agentB.log"));
+
+                // C: takes over whatever B left; three reconciles without an error and without a duplicate
+                agent = startAgent(rig, dir, "agentC", file, agents);
+                awaitEnforcing(dir.resolve("agentC.log"), 3);
+                rig.assertExactlyOneSet();
+                String logC = Files.readString(dir.resolve("agentC.log"));
+                assertTrue(logC.contains("enforcements=3 errors=0 "), logC);
+                kill(rig, agent, dir.resolve("agentC.log"));
+                System.out.printf("first reconcile of agent A: %.0f ms%n", firstReconcileNanos / 1e6);
+
+                // D: restarted in monitor mode, the agent removes what a killed enforcing one left
+                agent = startAgent(rig, dir, "agentD", monitorFile, agents);
+                Rig.await("the monitor agent's first tick", 30, () -> logHas(dir.resolve("agentD.log"), "tick"));
+                assertEquals(List.of(), rig.objects(), "monitor mode at start left nothing of ours");
+                Lab2.assertForeignUntouched(rig);
+                assertTrue(ProcessHandle.of(rig.heavy).isPresent() && ProcessHandle.of(rig.light).isPresent());
+                kill(rig, agent, dir.resolve("agentD.log"));
             } finally {
                 for (Process p : agents) p.destroyForcibly();
                 for (Path p : Files.list(dir).toList()) Files.delete(p);
                 Files.delete(dir);
             }
         }
+    }
+
+    static Process startAgent(Rig rig, Path dir, String name, Path config, List<Process> agents)
+            throws java.io.IOException {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        Process p = new ProcessBuilder(java, "-Xmx96m", "-cp", System.getProperty("java.class.path"),
+                EnforcingAgentMain.class.getName(), config.toString(), rig.root, rig.a.netns().toString())
+                .redirectErrorStream(true).redirectOutput(dir.resolve(name + ".log").toFile()).start();
+        agents.add(p);
+        return p;
+    }
+
+    static void awaitEnforcing(Path log, int reconciles) throws InterruptedException {
+        Rig.await(reconciles + " reconciles (" + log + ")", 30, () -> logHas(log, "enforcements=" + reconciles + " "));
+    }
+
+    static void kill(Rig rig, Process agent, Path log) throws Exception {
+        agent.destroyForcibly(); // SIGKILL
+        assertTrue(agent.waitFor(10, TimeUnit.SECONDS));
+        System.out.println("killed " + log.getFileName() + " after " + lines(log) + " ticks, leaving "
+                + rig.objects().size() + " kinds of objects");
+    }
+
+    static String unifiedCgroupOf(int pid) throws java.io.IOException {
+        return Files.readAllLines(Path.of("/proc/" + pid + "/cgroup")).stream().filter(l -> l.startsWith("0::"))
+                .findFirst().orElseThrow();
     }
 
     static boolean logHas(Path log, String text) {

@@ -34,6 +34,8 @@ final class Rig implements AutoCloseable {
     final Lab.Host b;
     final Lab.Link link;
     final Path cpuset;
+    /** The loops' cpu group before poolwarden places them: the test's own, outweighing outsiders on the CPU. */
+    final Path startGroup;
     final List<Process> processes = new ArrayList<>();
     int heavy;
     int light;
@@ -54,6 +56,8 @@ final class Rig implements AutoCloseable {
         Files.writeString(cpuset.resolve("cpuset.cpus"), cpus.substring(Math.max(cpus.lastIndexOf(','),
                 cpus.lastIndexOf('-')) + 1));
         Files.writeString(cpuset.resolve("cpuset.mems"), read(cs.resolve("cpuset.effective_mems")));
+        startGroup = Files.createDirectory(layout.v1("cpu").resolve(CgroupTestRoots.newName()));
+        Files.writeString(startGroup.resolve("cpu.shares"), "262144");
     }
 
     String config(String mode) {
@@ -84,6 +88,8 @@ final class Rig implements AutoCloseable {
         Process p = new ProcessBuilder("sh", "-c", "while :; do :; done", "pwe2e-" + tag + "-" + app).start();
         processes.add(p);
         Files.writeString(cpuset.resolve("cgroup.procs"), Long.toString(p.pid()));
+        // enough CPU in monitor mode that 10 ms accounting ticks are small against what they use
+        Files.writeString(startGroup.resolve("cgroup.procs"), Long.toString(p.pid()));
         return (int) p.pid();
     }
 
@@ -197,9 +203,15 @@ final class Rig implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() {
         for (Process p : processes) p.destroyForcibly();
-        for (Process p : processes) p.waitFor(5, TimeUnit.SECONDS);
+        for (Process p : processes) {
+            try {
+                p.waitFor(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         try {
             lab.close();
         } finally {
@@ -207,6 +219,7 @@ final class Rig implements AutoCloseable {
             CgroupTestRoots.removeTree(cpuacct(null), layout.v1("cpuacct"));
             CgroupTestRoots.removeTree(unified(null), layout.unifiedMount());
             CgroupTestRoots.removeTree(cpuset, layout.v1("cpuset"));
+            CgroupTestRoots.removeTree(startGroup, layout.v1("cpu"));
         }
     }
 }
