@@ -307,13 +307,14 @@ public final class PipeShareCoordinator implements ExchangeListener {
                 if (e.member() == exchange.selfId() || released.contains(e.member())) {
                     return;
                 }
-                if (quorumWithout(e.member())) {
+                if (quorumWithout(e.member()) && !heardRecently(e.member())) {
                     release(e.member(), "failed");
                 } else if (held.add(e.member())) {
                     // this side may be the smaller half of a partition: keep reserving the member (the partition
-                    // bound holds only while nobody releases the other side) until a majority is heard again
+                    // bound holds only while nobody releases the other side) until a majority is heard again; and
+                    // a member whose demand still arrives is alive, whatever membership concluded
                     counters.increment(Counter.MEMBER_HELD);
-                    note("member " + e.member() + " failed without a majority alive here: held, still reserved");
+                    note("member " + e.member() + " failed, but no majority is alive here or it is still heard: held");
                 }
             }
             case JOINED, ALIVE -> {
@@ -394,7 +395,8 @@ public final class PipeShareCoordinator implements ExchangeListener {
             boolean known = members().stream().anyMatch(m -> m.id() == h);
             if (!known) {
                 held.remove(h); // reaped: gone from every view
-            } else if (quorumWithout(h)) {
+            } else if (quorumWithout(h) && !heardRecently(h)) {
+                // (a member whose demand still arrives is not dead, whatever membership says: it will refute)
                 release(h, "failed (majority alive again)");
             }
         }

@@ -193,9 +193,13 @@ final class ExchangePoolSim {
 
         for (int t = 0; t < ticks; t++) {
             pool.cluster.net.runUntil(t0 + (long) t * tick); // everything up to this boundary (rounds of t-1 ran)
-            if (PROGRESS && t % ticksPerSec == 0) {
-                System.out.println("progress t=" + t / ticksPerSec + "s packets=" + pool.cluster.net.packetsSent()
-                        + " wall=" + System.nanoTime() / 1_000_000_000L);
+            if (PROGRESS && t % ticksPerSec == 0 && t > 0) {
+                double sec = 0;
+                for (int k = t - ticksPerSec; k < t; k++) {
+                    sec += sentPerTick[k];
+                }
+                System.out.printf("progress t=%ds sent/capacity=%.3f released=%d%n", t / ticksPerSec,
+                        sec / (q * ticksPerSec), releasedCount());
             }
             boolean failed = t >= failTick;
             if (t == failTick) {
