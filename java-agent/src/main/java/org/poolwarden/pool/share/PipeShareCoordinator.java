@@ -340,8 +340,8 @@ public final class PipeShareCoordinator implements ExchangeListener {
 
     /**
      * Whether more than half of the members this host knows (alive, suspect, held, released and the one in
-     * question) would still be alive, not suspect, without {@code member}. A single failure passes; the smaller half of a partition does not,
-     * and neither half of an even split.
+     * question) would still be alive, heard and not suspect without {@code member}. A single failure passes; the
+     * smaller half of a partition does not, and neither half of an even split.
      */
     private boolean quorumWithout(long member) {
         int live = 0;
