@@ -262,6 +262,22 @@ class SharedPipeKernelTest {
                     report.append(String.format(Locale.ROOT, "host %s goodput %.2f Mbit/s (share %.2f); ", APP[i],
                             phase1[i] / 1e6, BOOKED[i] * capacityGoodput / 1e6));
                 }
+                // what each host's own tree let out in the same window (wire bytes), to tell shaping from TCP
+                Sample w0 = null;
+                Sample w1 = null;
+                for (Sample x : samples) {
+                    if (w0 == null && x.atNanos() >= 3_000_000_000L) {
+                        w0 = x;
+                    }
+                    if (x.atNanos() <= 7_500_000_000L) {
+                        w1 = x;
+                    }
+                }
+                for (int i = 0; i < 3; i++) {
+                    double wire = (w1.hostBytes()[i] - w0.hostBytes()[i]) * 8e9 / (w1.atNanos() - w0.atNanos());
+                    report.append(String.format(Locale.ROOT, "host %s tree %.2f Mbit/s on the wire; ", APP[i],
+                            wire / 1e6));
+                }
                 // 2. c stops at 8 s: a and b together, from 1 s later on
                 double after = goodput(reports[0], started[0] - t0, 9.0, 13.5)
                         + goodput(reports[1], started[1] - t0, 9.0, 13.5);

@@ -35,6 +35,7 @@ import org.poolwarden.pool.pipe.SharedPipeAllocator;
 import org.poolwarden.pool.policy.PolicyCatalog;
 import org.poolwarden.pool.policy.PolicySet;
 import org.poolwarden.pool.policy.VersionedPolicy;
+import org.poolwarden.pool.rescale.Granted;
 import org.poolwarden.pool.rescale.InsufficiencyTracker;
 import org.poolwarden.pool.rescale.RescaleResult;
 import org.poolwarden.pool.share.ShareCounters.Counter;
@@ -87,8 +88,12 @@ public final class PipeShareCoordinator implements ExchangeListener {
     private PolicyCatalog catalog = PolicyCatalog.of(PolicySet.empty());
     /** Members membership declared failed or left, until they are heard alive again (survives reaping). */
     private final Set<Long> released = new HashSet<>();
+    /** Members declared failed while no majority was alive here (maybe a partition): still reserved. */
+    private final Set<Long> held = new HashSet<>();
     private final List<String> recentEvents = new ArrayList<>();
     private CpuSource cpu;
+    /** Membership as read once per tick (every pipe's round uses the same view). */
+    private List<MemberView> tickMembers;
     private long lastCpuInterval = Long.MIN_VALUE;
     private HostCpuEntry cpuPublished;
     private final Map<Long, long[]> cpuVersions = new HashMap<>();
@@ -111,6 +116,8 @@ public final class PipeShareCoordinator implements ExchangeListener {
         List<ClassRate> rates = List.of();
         BandwidthSpec applied;
         RescaleResult bookings;
+        PolicyCatalog bookingsOf;
+        final Map<String, Long> bookedPerTick = new HashMap<>();
         PipeDemandEntry published;
 
         PipeState(SharedPipe pipe) {
@@ -295,14 +302,23 @@ public final class PipeShareCoordinator implements ExchangeListener {
     @Override
     public void onMemberEvent(MemberEvent e) {
         switch (e.type()) {
-            case FAILED, LEFT -> {
-                if (e.member() != exchange.selfId() && released.add(e.member())) {
-                    counters.increment(Counter.MEMBER_RELEASED);
-                    note("member " + e.member() + " " + e.type() + ": released from " + pipes.size() + " pipe(s)");
-                    adoptPoliciesOf(hostId(e.member()));
+            case LEFT -> release(e.member(), "left");
+            case FAILED -> {
+                if (e.member() == exchange.selfId() || released.contains(e.member())) {
+                    return;
+                }
+                if (quorumWithout(e.member()) && !heardRecently(e.member())) {
+                    release(e.member(), "failed");
+                } else if (held.add(e.member())) {
+                    // this side may be the smaller half of a partition: keep reserving the member (the partition
+                    // bound holds only while nobody releases the other side) until a majority is heard again; and
+                    // a member whose demand still arrives is alive, whatever membership concluded
+                    counters.increment(Counter.MEMBER_HELD);
+                    note("member " + e.member() + " failed, but no majority is alive here or it is still heard: held");
                 }
             }
             case JOINED, ALIVE -> {
+                held.remove(e.member());
                 if (released.remove(e.member())) {
                     counters.increment(Counter.MEMBER_RESTORED);
                     note("member " + e.member() + " " + e.type() + ": restored");
@@ -311,6 +327,85 @@ public final class PipeShareCoordinator implements ExchangeListener {
             default -> {
             }
         }
+    }
+
+    private void release(long member, String why) {
+        held.remove(member);
+        if (member != exchange.selfId() && released.add(member)) {
+            counters.increment(Counter.MEMBER_RELEASED);
+            note("member " + member + " " + why + ": released from " + pipes.size() + " pipe(s)");
+            adoptPoliciesOf(hostId(member));
+        }
+    }
+
+    /**
+     * Whether more than half of the members this host knows (alive, suspect, held, released and the one in
+     * question) would still be alive, heard and not suspect without {@code member}. A single failure passes; the
+     * smaller half of a partition does not, and neither half of an even split.
+     */
+    private boolean quorumWithout(long member) {
+        int live = 0;
+        int known = 0;
+        for (MemberView m : exchange.members()) {
+            known++;
+            // suspects do not count: a partition makes the whole other side suspect before the first is declared
+            boolean alive = m.state() == MemberState.ALIVE && !released.contains(m.id()) && !held.contains(m.id())
+                    && m.id() != member && heardRecently(m.id());
+            if (alive) {
+                live++;
+            }
+        }
+        for (long r : released) {
+            if (exchange.members().stream().noneMatch(m -> m.id() == r)) {
+                known++; // reaped already, still one of the pool
+            }
+        }
+        return 2 * live > known;
+    }
+
+    /**
+     * Whether a member's demand reached this host within the staleness limit on some pipe it shares. Membership
+     * suspects the far side of a partition one member at a time; its demand entries stop for all of them at once.
+     */
+    private boolean heardRecently(long id) {
+        if (id == exchange.selfId()) {
+            return true;
+        }
+        boolean shares = false;
+        for (PipeState s : pipes.values()) {
+            Peer p = s.peers.get(id);
+            if (p == null) {
+                continue;
+            }
+            shares = true;
+            PipeDemandEntry d = p.history.peekFirst();
+            if (d != null && d.interval() >= s.lastInterval - s.pipe.config().staleAfterIntervals()) {
+                return true;
+            }
+        }
+        return !shares; // no pipe in common: membership alone decides
+    }
+
+    /** Held members are released once a majority is back, or when membership reaps them anyway. */
+    private void reviewHeld() {
+        if (held.isEmpty()) {
+            return;
+        }
+        for (Long h : List.copyOf(held)) {
+            boolean known = members().stream().anyMatch(m -> m.id() == h);
+            if (!known) {
+                held.remove(h); // reaped: gone from every view
+            } else if (quorumWithout(h) && !heardRecently(h)) {
+                // (a member whose demand still arrives is not dead, whatever membership says: it will refute)
+                release(h, "failed (majority alive again)");
+            }
+        }
+    }
+
+    /** Not counted in any allocation: released, left, or declared dead and not held for a quorum. */
+    private boolean gone(MemberView m) {
+        return released.contains(m.id()) || m.state() == MemberState.LEFT
+                || (m.state() == MemberState.DEAD && !held.contains(m.id()));
     }
 
     /**
@@ -347,6 +442,8 @@ public final class PipeShareCoordinator implements ExchangeListener {
 
     /** Runs the round of every pipe whose interval changed since the last call. Cheap when nothing is due. */
     public void tick(long nowNanos) {
+        tickMembers = null;
+        reviewHeld();
         if (cpu != null) {
             long interval = Math.floorDiv(nowNanos, PipeConfig.DEFAULT_TICK_NANOS);
             if (interval > lastCpuInterval) {
@@ -373,25 +470,32 @@ public final class PipeShareCoordinator implements ExchangeListener {
         }
 
         // 1. this host's demand, booked part capped by the (rescaled) bookings
-        List<PipeBooking> bookings = catalog.pipes().getOrDefault(cfg.pipeId(), List.of());
-        s.bookings = PipeBookings.resolve(cfg, bookings);
-        for (InsufficiencyTracker.Event ev : s.insufficiency.update(s.bookings.insufficient())) {
-            if (ev instanceof InsufficiencyTracker.Short sh) {
-                counters.increment(Counter.BOOKING_SHORT);
-                note(sh.what().toString());
-            } else {
-                counters.increment(Counter.BOOKING_RESTORED);
-                note("booking met again: " + ((InsufficiencyTracker.Restored) ev).id());
+        if (s.bookingsOf != catalog) {
+            // bookings change only with the policy set: resolve them (and report shortfalls) once per change
+            List<PipeBooking> bookings = catalog.pipes().getOrDefault(cfg.pipeId(), List.of());
+            s.bookings = PipeBookings.resolve(cfg, bookings);
+            s.bookingsOf = catalog;
+            s.bookedPerTick.clear();
+            for (Granted gr : s.bookings.grants()) {
+                s.bookedPerTick.put(gr.id(), (long) Math.floor(gr.granted() * cfg.tickSeconds()));
+            }
+            for (InsufficiencyTracker.Event ev : s.insufficiency.update(s.bookings.insufficient())) {
+                if (ev instanceof InsufficiencyTracker.Short sh) {
+                    counters.increment(Counter.BOOKING_SHORT);
+                    note(sh.what().toString());
+                } else {
+                    counters.increment(Counter.BOOKING_RESTORED);
+                    note("booking met again: " + ((InsufficiencyTracker.Restored) ev).id());
+                }
             }
         }
-        double tickSec = cfg.tickSeconds();
         List<AppClassDemand> apps = new ArrayList<>(s.pipe.appMinors().size());
         long booked = 0;
         long unbooked = 0;
         int active = 0;
         for (String app : s.pipe.appMinors().keySet()) {
             long q = Math.max(0, sample.queuedBytes().getOrDefault(app, 0L));
-            long perTick = (long) Math.floor(s.bookings.granted(app) * tickSec);
+            long perTick = s.bookedPerTick.getOrDefault(app, 0L);
             long b = Math.min(q, perTick);
             long u = q - b;
             apps.add(new AppClassDemand(app, b, u));
@@ -428,7 +532,7 @@ public final class PipeShareCoordinator implements ExchangeListener {
                 AppClassDemand d = apps.get(i);
                 String app = d.appId();
                 long left = Math.max(0, d.bookedBytes() + d.unbookedBytes() - Math.max(0, s.rates.get(i).expectedBytes()));
-                long b = Math.min(left, (long) Math.floor(s.bookings.granted(app) * tickSec));
+                long b = Math.min(left, s.bookedPerTick.getOrDefault(app, 0L));
                 booked += b;
                 unbooked += left - b;
                 if (left - b > 0) {
@@ -452,9 +556,8 @@ public final class PipeShareCoordinator implements ExchangeListener {
         }
         cpuEntries.put(exchange.selfId(), mine);
         TreeMap<Long, Boolean> alive = new TreeMap<>();
-        for (MemberView m : exchange.members()) {
-            boolean gone = m.state() == MemberState.DEAD || m.state() == MemberState.LEFT || released.contains(m.id());
-            alive.put(m.id(), !gone);
+        for (MemberView m : members()) {
+            alive.put(m.id(), !gone(m));
             if (m.id() == exchange.selfId()) {
                 continue;
             }
@@ -508,16 +611,21 @@ public final class PipeShareCoordinator implements ExchangeListener {
         }
     }
 
+    private List<MemberView> members() {
+        if (tickMembers == null) {
+            tickMembers = exchange.members();
+        }
+        return tickMembers;
+    }
+
     private List<PeerPipeState> inputs(PipeState s, long interval) {
         String key = ShareCodec.demandKey(s.pipe.pipeId());
         double bookedLimit = Math.ceil(s.bookings.total() * s.pipe.config().tickSeconds());
-        TreeMap<Long, Liveness> who = new TreeMap<>();
-        for (MemberView m : exchange.members()) {
+        HashMap<Long, Liveness> who = new HashMap<>();
+        for (MemberView m : members()) {
             if (s.pipe.participants().isEmpty() || s.pipe.participants().contains(m.id())) {
-                boolean gone = m.state() == MemberState.DEAD || m.state() == MemberState.LEFT
-                        || released.contains(m.id());
-                who.put(m.id(), gone ? Liveness.DEAD
-                        : m.state() == MemberState.SUSPECT ? Liveness.SUSPECT : Liveness.ALIVE);
+                who.put(m.id(), gone(m) ? Liveness.DEAD
+                        : m.state() == MemberState.ALIVE ? Liveness.ALIVE : Liveness.SUSPECT);
             }
         }
         for (long p : s.pipe.participants()) {

@@ -35,6 +35,8 @@ public final class ShareCounters {
         POLICY_ADOPTED,
         /** Failed or left events: the member is released from every pipe at the next round. */
         MEMBER_RELEASED,
+        /** Failed events held back because no majority of the pool is alive here (a partition, this side smaller). */
+        MEMBER_HELD,
         /** A released member came back: its share and any rescaled bookings are restored. */
         MEMBER_RESTORED,
         /** Pipe bookings or CPU policies that became short (insufficient resources), or changed how short. */
@@ -53,28 +55,34 @@ public final class ShareCounters {
         TC_ERRORS
     }
 
-    private final EnumMap<Counter, Long> values = new EnumMap<>(Counter.class);
+    private static final Counter[] ALL = Counter.values();
+    private final long[] values = new long[ALL.length]; // no boxing: incremented per peer entry and round
 
     void increment(Counter c) {
-        add(c, 1);
+        values[c.ordinal()]++;
     }
 
     void add(Counter c, long n) {
-        if (n != 0) {
-            values.merge(c, n, Long::sum);
-        }
+        values[c.ordinal()] += n;
     }
 
     public long get(Counter c) {
-        return values.getOrDefault(c, 0L);
+        return values[c.ordinal()];
     }
 
+    /** The counters that are not zero. */
     public Map<Counter, Long> snapshot() {
-        return new EnumMap<>(values);
+        EnumMap<Counter, Long> m = new EnumMap<>(Counter.class);
+        for (Counter c : ALL) {
+            if (values[c.ordinal()] != 0) {
+                m.put(c, values[c.ordinal()]);
+            }
+        }
+        return m;
     }
 
     @Override
     public String toString() {
-        return values.toString();
+        return snapshot().toString();
     }
 }

@@ -29,6 +29,12 @@
  * interval after the event) and stays released, even after its entries are reaped, until it is heard alive again;
  * then its share and any bookings that had to be cut come back, because the allocation is a pure function of who is
  * alive. A member that only falls silent is never counted at zero: the allocator reserves it (partition bound).
+ * That bound only holds while neither side of a partition releases the other, and a partition longer than the
+ * suspicion timeout gets the far side declared failed. So a failed event is acted on only when more than half of
+ * the members this host knows are alive, not suspect, and heard (their demand entries fresh), and the failed one is
+ * no longer heard; otherwise the member is held: still reserved, released once a majority is back (or forgotten
+ * when membership reaps it). One failure in a pool of three or more passes at once; the smaller side of a split
+ * (and both sides of an even one) keeps reserving the other side.
  *
  * <h2>Bad input</h2>
  * Config errors throw naming the field (a pipe of 0 B/s, a pipe id too long for an exchange key, no app classes, a

@@ -30,7 +30,7 @@ final class ExchangePoolSim {
 
     record Params(int hosts, long capacityBytesPerSec, double loss, int seconds, int failHost, int failAtSec,
                   int partStartSec, int partEndSec, double load, int bookedHosts, double bookingFraction, int lag,
-                  long seed) {
+                  long seed, long tickNanos) {
     }
 
     record Result(Params params, double overshootAvgPct, double overshootWorst1sPct, double overshootWorstTickPct,
@@ -43,7 +43,6 @@ final class ExchangePoolSim {
 
     static final int MTU = 1500;
     static final boolean PROGRESS = Boolean.getBoolean("pw.progress");
-    static final long TICK = PipeConfig.DEFAULT_TICK_NANOS;
 
     enum Kind { ON_OFF, PARETO }
 
@@ -96,6 +95,7 @@ final class ExchangePoolSim {
     }
 
     private final Params p;
+    private final long tick;
     private final PipeConfig cfg;
     private final SplittableRandom rnd;
     private final List<App> apps = new ArrayList<>();
@@ -105,7 +105,8 @@ final class ExchangePoolSim {
 
     ExchangePoolSim(Params p) {
         this.p = p;
-        this.cfg = PipeConfig.of("pipe", p.capacityBytesPerSec());
+        this.tick = p.tickNanos();
+        this.cfg = PipeConfig.of("pipe", p.capacityBytesPerSec()).withTickNanos(tick);
         this.rnd = new SplittableRandom(p.seed());
         this.traffic = new Traffic[p.hosts() + 1];
     }
@@ -114,7 +115,7 @@ final class ExchangePoolSim {
         if (a.kind == Kind.ON_OFF) {
             if (a.left-- <= 0) {
                 a.on = !a.on;
-                a.left = (int) Math.ceil(-Math.log(1 - rnd.nextDouble()) * (1e9 / TICK)); // mean 1 s
+                a.left = (int) Math.ceil(-Math.log(1 - rnd.nextDouble()) * (1e9 / tick)); // mean 1 s
             }
             return a.on ? a.rate : 0;
         }
@@ -135,7 +136,7 @@ final class ExchangePoolSim {
     Result run() {
         int n = p.hosts();
         double q = cfg.bytesPerInterval();
-        int ticksPerSec = (int) Math.round(1e9 / TICK);
+        int ticksPerSec = (int) Math.round(1e9 / tick);
         double perApp = p.load() * q / (2.0 * n);
         byHost.add(List.of());
         for (int h = 1; h <= n; h++) {
@@ -151,7 +152,7 @@ final class ExchangePoolSim {
             byHost.add(mine);
             traffic[h] = new Traffic(h);
         }
-        pool = new SharePool(p.seed(), n, ExchangeConfig.lan(), TICK, this::pipesFor, false, h -> traffic[h]);
+        pool = new SharePool(p.seed(), n, ExchangeConfig.lan(), tick, this::pipesFor, false, h -> traffic[h]);
         for (int h = 1; h <= n; h++) {
             pool.coordinator(h).decisionLag(p.lag());
         }
@@ -164,7 +165,7 @@ final class ExchangePoolSim {
         pool.runMillis(1700); // policies spread, everybody has entries
 
         int ticks = p.seconds() * ticksPerSec;
-        long t0 = (pool.now() / TICK + 1) * TICK;
+        long t0 = (pool.now() / tick + 1) * tick;
         double[] sentPerTick = new double[ticks];
         double overshootSum = 0;
         double worstTick = 0;
@@ -191,10 +192,14 @@ final class ExchangePoolSim {
         long released0 = releasedCount();
 
         for (int t = 0; t < ticks; t++) {
-            pool.cluster.net.runUntil(t0 + (long) t * TICK); // everything up to this boundary (rounds of t-1 ran)
-            if (PROGRESS && t % ticksPerSec == 0) {
-                System.out.println("progress t=" + t / ticksPerSec + "s packets=" + pool.cluster.net.packetsSent()
-                        + " wall=" + System.nanoTime() / 1_000_000_000L);
+            pool.cluster.net.runUntil(t0 + (long) t * tick); // everything up to this boundary (rounds of t-1 ran)
+            if (PROGRESS && t % ticksPerSec == 0 && t > 0) {
+                double sec = 0;
+                for (int k = t - ticksPerSec; k < t; k++) {
+                    sec += sentPerTick[k];
+                }
+                System.out.printf("progress t=%ds sent/capacity=%.3f released=%d%n", t / ticksPerSec,
+                        sec / (q * ticksPerSec), releasedCount());
             }
             boolean failed = t >= failTick;
             if (t == failTick) {
@@ -246,7 +251,7 @@ final class ExchangePoolSim {
                 oracleSent += or[i];
             }
             // 3. hosts run their rounds for interval t (on the simulated network: exchange traffic in between)
-            pool.cluster.net.runUntil(t0 + (long) t * TICK + TICK - 1);
+            pool.cluster.net.runUntil(t0 + (long) t * tick + tick - 1);
             // 4. and send what the round allowed during the interval
             double sentNow = 0;
             for (int h = 1; h <= n; h++) {
@@ -357,7 +362,7 @@ final class ExchangePoolSim {
                 }
             }
         }
-        long peerRounds = (rounds() - rounds0) * (long) n;
+        long peerRounds = (rounds() - rounds0) * (long) n * n;
         double exchangeKbit = (pool.cluster.net.bytesSent() - bytes0) * 8.0 / 1000 / n / p.seconds();
         // releases of hosts other than the killed one are false failure detections (e.g. during the partition)
         long falseReleases = releasedCount() - released0 - (n - 1);
@@ -369,6 +374,10 @@ final class ExchangePoolSim {
                 reconverged < 0 ? -1 : reconverged - detected,
                 peerRounds == 0 ? 0 : (double) (staleHostTicks() - stale0) / peerRounds,
                 100 * totalSent / totalOracle, exchangeKbit, Math.max(0, falseReleases), drops);
+    }
+
+    SharePool pool() {
+        return pool;
     }
 
     private List<SharedPipe> pipesFor(int host) {

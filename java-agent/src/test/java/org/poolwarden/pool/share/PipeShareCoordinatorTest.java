@@ -79,6 +79,11 @@ class PipeShareCoordinatorTest {
             }
             assertTrue(totalCredit(p) <= Q, "credits " + totalCredit(p) + " within the pipe " + Q);
         }
+        // steady demand: every host computes the same grants for everybody, not only its own
+        for (int h = 2; h <= 3; h++) {
+            assertEquals(p.coordinator(1).allocation("wan").orElseThrow().grants(),
+                    p.coordinator(h).allocation("wan").orElseThrow().grants(), "host " + h + "'s view of all grants");
+        }
         for (int h = 1; h <= 3; h++) {
             long rootBits = p.tc[h].classRate("eth0", 1);
             long appBits = p.tc[h].classRate("eth0", 0x10);
