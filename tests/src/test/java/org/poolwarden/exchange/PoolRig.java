@@ -43,6 +43,7 @@ final class PoolRig implements AutoCloseable {
     private final Lab.Host router;
     private final List<Lab.Host> hosts = new ArrayList<>();
     private final List<String> hostIfs = new ArrayList<>();
+    private final List<String> bridgePorts = new ArrayList<>();
     private final List<Peer> started = new CopyOnWriteArrayList<>();
 
     private PoolRig(Lab lab, int n) {
@@ -57,6 +58,7 @@ final class PoolRig implements AutoCloseable {
             h.sh("ip route add 224.0.0.0/4 dev " + l.ifA());
             hosts.add(h);
             hostIfs.add(l.ifA());
+            bridgePorts.add(l.ifB());
         }
     }
 
@@ -115,6 +117,18 @@ final class PoolRig implements AutoCloseable {
         } catch (IOException e) {
             throw new IllegalStateException("ip -j -s link: " + r.stdout(), e);
         }
+    }
+
+    /**
+     * Pulls host i's cable at the bridge (its port down): the host goes silent without its processes or sockets
+     * noticing, like a host that lost power or its switch port. Nothing is reset, so no peer learns it from TCP.
+     */
+    void unplug(int i) {
+        router.runOk("ip", "link", "set", bridgePorts.get(i - 1), "down");
+    }
+
+    void plug(int i) {
+        router.runOk("ip", "link", "set", bridgePorts.get(i - 1), "up");
     }
 
     static double loadAverage1m() {
@@ -260,7 +274,7 @@ final class PoolRig implements AutoCloseable {
 
         /**
          * The members this peer currently believes alive (joined and not failed or left since), from its event
-         * stream: JOINED / ALIVE add, FAILED / LEFT remove; SUSPECT keeps the member (it is still a member).
+         * stream: JOINED / ALIVE add, FAILED / LEFT remove; a suspicion changes nothing (a suspect is still a member).
          */
         java.util.Set<String> view() {
             Map<String, Boolean> m = new LinkedHashMap<>();
@@ -270,7 +284,7 @@ final class PoolRig implements AutoCloseable {
                     continue;
                 }
                 switch (e) {
-                    case "JOINED", "ALIVE", "SUSPECT" -> m.put(l.member(), true);
+                    case "JOINED", "ALIVE" -> m.put(l.member(), true);
                     case "FAILED", "LEFT" -> m.put(l.member(), false);
                     default -> {
                     }
