@@ -122,7 +122,6 @@ class AgentKernelTest {
                         && !agent.tc().isEmpty() && agent.nftTables().contains("table inet poolwarden"));
                 TreeSet<String> groups = agent.cgroups();
                 List<String> tc = agent.tc();
-                String rules = agent.nftRuleset();
                 assertTrue(groups.stream().anyMatch(g -> g.endsWith("/work")), groups.toString());
                 assertEquals(1, tc.stream().filter(l -> l.startsWith("qdisc htb 5057:")).count(), tc.toString());
                 assertEquals("enforce", agent.json("status", "--json").path("mode").asText().toLowerCase());
@@ -139,6 +138,8 @@ class AgentKernelTest {
                 AgentProcess.await("enforcement again", 15_000, () -> agent.tc().equals(tc)
                         && !agent.cgroupsOf(work.pid()).isEmpty());
                 assertEquals(groups, agent.cgroups());
+                java.util.Map<String, Object> inodes = agent.cgroupInodes();
+                String rules = agent.nftRuleset();
                 agent.process.destroyForcibly();
                 assertTrue(agent.process.waitFor(10, TimeUnit.SECONDS));
                 assertEquals(groups, agent.cgroups(), "kill -9 leaves enforcement as it was");
@@ -152,6 +153,7 @@ class AgentKernelTest {
                     }
                 });
                 assertEquals(groups, agent.cgroups(), "exactly one set of cgroups");
+                assertEquals(inodes, agent.cgroupInodes(), "the same cgroups, adopted rather than made again");
                 assertEquals(tc, agent.tc(), "exactly one set of tc objects");
                 assertEquals(List.of("table inet poolwarden"), agent.nftTables());
                 assertEquals(rules, agent.nftRuleset(), "the same rules, not a second copy");

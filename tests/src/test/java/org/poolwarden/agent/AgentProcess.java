@@ -163,6 +163,20 @@ final class AgentProcess implements AutoCloseable {
         return out;
     }
 
+    /** Each of our cgroup directories with its inode: the same inode means the same group, not one made again. */
+    java.util.Map<String, Object> cgroupInodes() {
+        java.util.Map<String, Object> out = new java.util.TreeMap<>();
+        for (String g : cgroups()) {
+            String[] hp = g.split(":", 2);
+            try {
+                out.put(g, Files.getAttribute(CGROUP.resolve(hp[0]).resolve(hp[1]), "unix:ino"));
+            } catch (IOException e) {
+                out.put(g, "gone");
+            }
+        }
+        return out;
+    }
+
     /** The cgroup directories (any hierarchy) whose process list holds {@code pid}. */
     TreeSet<String> cgroupsOf(long pid) {
         TreeSet<String> out = new TreeSet<>();
