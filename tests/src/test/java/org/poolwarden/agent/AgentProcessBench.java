@@ -23,7 +23,8 @@ import org.poolwarden.testkit.Lab;
  * (utime + stime from /proc over a steady-state window), its RSS, and the time from a config change (SIGHUP) until
  * the kernel has it (the app's cgroup weight file changed). Results: target/bench/agent-process.json.
  *
- * <p>Sizes: -Dpw.bench.apps (500), -Dpw.bench.processes (5000), -Dpw.bench.seconds (30).
+ * <p>Sizes: -Dpw.bench.apps (500), -Dpw.bench.processes (5000), -Dpw.bench.seconds (30); the agent's JVM options:
+ * -Dpw.bench.jvm="-Xmx64m ..." (default -Xmx64m), with -Dpw.bench.name naming the result file (agent-process).
  */
 @Tag("bench")
 @KernelTest(needs = {"java", "ip", "nsenter", "kill", "sleep", "bash"}, libraries = "libnftables.so.1")
@@ -32,6 +33,8 @@ class AgentProcessBench {
     static final int PROCESSES = Integer.getInteger("pw.bench.processes", 5_000);
     static final int SECONDS = Integer.getInteger("pw.bench.seconds", 30);
     static final int RELOADS = 8;
+    static final List<String> JVM = List.of(System.getProperty("pw.bench.jvm", "-Xmx64m").trim().split("\\s+"));
+    static final String NAME = System.getProperty("pw.bench.name", "agent-process");
 
     @TempDir
     Path tmp;
@@ -80,7 +83,7 @@ class AgentProcessBench {
             Lab.Host b = lab.host("b");
             Lab.Link link = lab.link(a, "10.77.0.1/24", b, "10.77.0.2/24");
             try (AgentProcess agent = new AgentProcess(jar, tmp, lab.prefix(), a.netns(), link.ifA(),
-                    List.of("-Xmx64m"))) {
+                    JVM)) {
                 int weight = 200;
                 agent.writeConfig(config(link.ifA(), token, weight));
                 agent.start();
@@ -126,7 +129,7 @@ class AgentProcessBench {
                 j.put("processes", PROCESSES);
                 j.put("appsWithPolicy", (APPS + 9) / 10);
                 j.put("mode", "enforce");
-                j.put("jvm", "-Xmx64m");
+                j.put("jvm", String.join(" ", JVM));
                 j.put("windowSeconds", wall);
                 j.put("cpuSeconds", cpuSeconds);
                 j.put("cpuPercentOfOneCore", cpuPercentOfCore);
@@ -139,7 +142,7 @@ class AgentProcessBench {
                 j.put("cpus", Runtime.getRuntime().availableProcessors());
                 j.put("note", "SIGHUP → cgroup weight file: the reload is in effect at the next tick, the kernel is "
                         + "written at the next slow tick (2 s)");
-                Path out = Path.of("target/bench/agent-process.json");
+                Path out = Path.of("target/bench/" + NAME + ".json");
                 Files.createDirectories(out.getParent());
                 Files.writeString(out, AgentProcess.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(j));
                 System.out.println(j);
