@@ -34,6 +34,8 @@ class AgentProcessBench {
     static final int SECONDS = Integer.getInteger("pw.bench.seconds", 30);
     static final int RELOADS = 8;
     static final List<String> JVM = List.of(System.getProperty("pw.bench.jvm", "-Xmx64m").trim().split("\\s+"));
+    /** -Dpw.bench.profile=true: a jcmd thread dump each second; the control thread's top frames are counted. */
+    static final boolean PROFILE = Boolean.getBoolean("pw.bench.profile");
     static final String NAME = System.getProperty("pw.bench.name", "agent-process");
 
     @TempDir
@@ -98,9 +100,11 @@ class AgentProcessBench {
                 long[] s0 = stat(pid);
                 long t0 = System.nanoTime();
                 long maxRss = 0;
+                java.util.Map<String, Integer> frames = new java.util.TreeMap<>();
                 for (int i = 0; i < SECONDS; i++) {
                     Thread.sleep(1_000);
                     maxRss = Math.max(maxRss, rssKb(pid));
+                    if (PROFILE) sampleControlThread(pid, frames);
                 }
                 long[] s1 = stat(pid);
                 double wall = (System.nanoTime() - t0) / 1e9;
@@ -146,6 +150,12 @@ class AgentProcessBench {
                 Files.createDirectories(out.getParent());
                 Files.writeString(out, AgentProcess.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(j));
                 System.out.println(j);
+                if (PROFILE) {
+                    StringBuilder p = new StringBuilder();
+                    frames.entrySet().stream().sorted((x, y) -> y.getValue() - x.getValue())
+                            .forEach(e -> p.append(e.getValue()).append(' ').append(e.getKey()).append('\n'));
+                    Files.writeString(out.resolveSibling(NAME + "-control-thread.txt"), p.toString());
+                }
                 assertTrue(agent.process.isAlive(), agent.logText());
                 assertTrue(maxRss > 0 && cpuSeconds >= 0, Arrays.toString(s1));
             }
@@ -157,6 +167,24 @@ class AgentProcessBench {
                 if (kill.size() > 2) Lab.run(kill);
             }
         }
+    }
+
+    /** Counts the control thread's top three frames in one thread dump (the dump itself costs the agent CPU). */
+    static void sampleControlThread(long pid, java.util.Map<String, Integer> frames) {
+        String dump = Lab.run(List.of("jcmd", Long.toString(pid), "Thread.print")).stdout();
+        int at = dump.indexOf("\"poolwarden-control\"");
+        if (at < 0) return;
+        String[] lines = dump.substring(at).split("\n");
+        StringBuilder key = new StringBuilder(lines.length > 1 ? lines[1].strip() : "?");
+        int n = 0;
+        for (int i = 2; i < lines.length && n < 3; i++) {
+            if (lines[i].isBlank()) break;
+            if (lines[i].strip().startsWith("at ")) {
+                key.append(" | ").append(lines[i].strip());
+                n++;
+            }
+        }
+        frames.merge(key.toString(), 1, Integer::sum);
     }
 
     /** app0's CPU weight file in our cgroup root: cpu.shares where cpu is a v1 hierarchy, else cpu.weight (v2). */
