@@ -75,10 +75,10 @@ public final class ControlQueue implements TickListener {
         for (int i = 0; i < n; i++) {
             Task<?> t = tasks.poll();
             if (t == null) break;
+            executed++;
             t.run();
         }
         if (n > 0) {
-            executed += n;
             // A task may have requested a change that Agent applies at the start of a tick: tick again at once.
             wake.run();
         }

@@ -116,7 +116,7 @@ public final class AgentCommand implements java.util.concurrent.Callable<Integer
         LoopAgentApi.ConfigSource source = new LoopAgentApi.ConfigSource() {
             @Override
             public ConfigLoader.Result load() {
-                ConfigLoader.Result r = ConfigLoader.load(config);
+                ConfigLoader.Result r = loadConfig(config);
                 if (!r.valid() || forced == null) return r;
                 PoolwardenConfig c = r.config();
                 return new ConfigLoader.Result(new PoolwardenConfig(forced, c.timers(), c.pipes(), c.apps(),
@@ -273,6 +273,17 @@ public final class AgentCommand implements java.util.concurrent.Callable<Integer
         m.put("sampler_samples", ea.sampler().counters().samples);
         m.put("sampler_sock_diag_failures", ea.sampler().counters().sockDiagFailures);
         return m;
+    }
+
+    /**
+     * A directory, a file, or a path that does not exist: then a name that looks like a file is an error (a typo
+     * must not silently give the defaults) and anything else is a directory not made yet, i.e. the embedded default.
+     */
+    static ConfigLoader.Result loadConfig(Path path) {
+        if (Files.exists(path) || path.getFileName().toString().matches(".*\\.(ya?ml|json|xml)")) {
+            return ConfigLoader.load(path);
+        }
+        return ConfigLoader.loadDirectory(path);
     }
 
     /** "DIR" when it holds a config, "FILE" for a file, else the embedded default's name. */

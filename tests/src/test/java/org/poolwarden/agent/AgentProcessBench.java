@@ -1,0 +1,196 @@
+package org.poolwarden.agent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.poolwarden.testing.KernelRequirement;
+import org.poolwarden.testing.KernelTest;
+import org.poolwarden.testkit.Lab;
+
+/**
+ * The real agent process (-Xmx64m) in enforce mode with many apps and processes on this host: its CPU per second
+ * (utime + stime from /proc over a steady-state window), its RSS, and the time from a config change (SIGHUP) until
+ * the kernel has it (the app's cgroup weight file changed). Results: target/bench/agent-process.json.
+ *
+ * <p>Sizes: -Dpw.bench.apps (500), -Dpw.bench.processes (5000), -Dpw.bench.seconds (30); the agent's JVM options:
+ * -Dpw.bench.jvm="-Xmx64m ..." (default -Xmx64m), with -Dpw.bench.name naming the result file (agent-process).
+ */
+@Tag("bench")
+@KernelTest(needs = {"java", "ip", "nsenter", "kill", "sleep", "bash"}, libraries = "libnftables.so.1")
+class AgentProcessBench {
+    static final int APPS = Integer.getInteger("pw.bench.apps", 500);
+    static final int PROCESSES = Integer.getInteger("pw.bench.processes", 5_000);
+    static final int SECONDS = Integer.getInteger("pw.bench.seconds", 30);
+    static final int RELOADS = 8;
+    static final List<String> JVM = List.of(System.getProperty("pw.bench.jvm", "-Xmx64m").trim().split("\\s+"));
+    /** -Dpw.bench.profile=true: a jcmd thread dump each second; the control thread's top frames are counted. */
+    static final boolean PROFILE = Boolean.getBoolean("pw.bench.profile");
+    static final String NAME = System.getProperty("pw.bench.name", "agent-process");
+
+    @TempDir
+    Path tmp;
+
+    static String config(String iface, String token, int weight) {
+        StringBuilder y = new StringBuilder("mode: enforce\npipes:\n  - {name: uplink, interface: " + iface
+                + ", capacity: 1gbit}\napps:\n");
+        for (int i = 0; i < APPS; i++) {
+            y.append("  - name: app").append(i).append("\n    processRules: [{cmdline: \"sleep ")
+                    .append(String.format("7%04d.%s", i, token)).append("\"}]\n");
+            // A policy on every tenth app: a CPU group and an HTB class each.
+            if (i % 10 == 0) {
+                y.append("    policy: {priority: 5, cpu: {weight: ").append(i == 0 ? weight : 100)
+                        .append("}, bandwidth: [{pipe: uplink, booking: 1mbit}]}\n");
+            }
+        }
+        return y.toString();
+    }
+
+    static long[] stat(long pid) throws Exception {
+        String s = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        String[] f = s.substring(s.lastIndexOf(')') + 2).split(" ");
+        return new long[] {Long.parseLong(f[11]), Long.parseLong(f[12])}; // utime, stime (fields 14, 15)
+    }
+
+    static long rssKb(long pid) throws Exception {
+        for (String l : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+            if (l.startsWith("VmRSS:")) return Long.parseLong(l.replaceAll("\\D", ""));
+        }
+        return -1;
+    }
+
+    @Test
+    void overheadAndReloadLatencyOfTheRealAgent() throws Exception {
+        Path jar = AgentProcess.jar();
+        KernelRequirement.require(Files.exists(jar) ? null : "the agent jar is not built: " + jar);
+        String token = Integer.toString(ThreadLocalRandom.current().nextInt(100_000, 999_999));
+        Path pids = tmp.resolve("workers.pids");
+        // The workers: PROCESSES sleeps spread over the apps, their pids recorded so that exactly they are killed.
+        String script = "for ((j=0; j<" + PROCESSES + "; j++)); do i=$((j % " + APPS + ")); sleep $(printf '7%04d."
+                + token + "' $i) & echo $! >> " + pids + "; done";
+        Process spawner = new ProcessBuilder("bash", "-c", script).start();
+        try (Lab lab = Lab.create()) {
+            assertEquals(0, spawner.waitFor());
+            Lab.Host a = lab.host("a");
+            Lab.Host b = lab.host("b");
+            Lab.Link link = lab.link(a, "10.77.0.1/24", b, "10.77.0.2/24");
+            try (AgentProcess agent = new AgentProcess(jar, tmp, lab.prefix(), a.netns(), link.ifA(),
+                    JVM)) {
+                int weight = 200;
+                agent.writeConfig(config(link.ifA(), token, weight));
+                agent.start();
+                agent.awaitReady(120_000);
+                long pid = agent.process.pid();
+                Path weightFile = weightFile(agent);
+                AgentProcess.await("app0's group", 60_000, () -> weightFile != null && Files.exists(weightFile));
+                int running = agent.json("status", "--json").path("runningApps").asInt();
+                assertEquals(APPS, running, "every app has processes");
+                Thread.sleep(5_000); // steady state: JIT warm, first samples taken
+
+                long[] s0 = stat(pid);
+                long t0 = System.nanoTime();
+                long maxRss = 0;
+                java.util.Map<String, Integer> frames = new java.util.TreeMap<>();
+                for (int i = 0; i < SECONDS; i++) {
+                    Thread.sleep(1_000);
+                    maxRss = Math.max(maxRss, rssKb(pid));
+                    if (PROFILE) sampleControlThread(pid, frames);
+                }
+                long[] s1 = stat(pid);
+                double wall = (System.nanoTime() - t0) / 1e9;
+                double cpuSeconds = ((s1[0] - s0[0]) + (s1[1] - s0[1])) / 100.0; // USER_HZ
+                double cpuPercentOfCore = cpuSeconds / wall * 100;
+
+                // Config change → kernel: app0's weight changes in the file, SIGHUP, poll its cgroup weight file.
+                List<Double> latencies = new ArrayList<>();
+                for (int r = 0; r < RELOADS; r++) {
+                    String before = Files.readString(weightFile).strip();
+                    weight += 50;
+                    agent.writeConfig(config(link.ifA(), token, weight));
+                    long sent = System.nanoTime();
+                    agent.signal("HUP");
+                    long end = sent + 30_000_000_000L;
+                    while (Files.readString(weightFile).strip().equals(before)) {
+                        assertTrue(System.nanoTime() < end, "the new weight never reached the kernel");
+                        Thread.sleep(2);
+                    }
+                    latencies.add((System.nanoTime() - sent) / 1e6);
+                }
+                double[] sorted = latencies.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+
+                ObjectNode j = AgentProcess.JSON.createObjectNode();
+                j.put("apps", APPS);
+                j.put("processes", PROCESSES);
+                j.put("appsWithPolicy", (APPS + 9) / 10);
+                j.put("mode", "enforce");
+                j.put("jvm", String.join(" ", JVM));
+                j.put("windowSeconds", wall);
+                j.put("cpuSeconds", cpuSeconds);
+                j.put("cpuPercentOfOneCore", cpuPercentOfCore);
+                j.put("rssMaxMiB", maxRss / 1024.0);
+                ArrayNode lat = j.putArray("configChangeToKernelMillis");
+                for (double d : latencies) lat.add(d);
+                j.put("configChangeToKernelMedianMillis", sorted[sorted.length / 2]);
+                j.put("configChangeToKernelMaxMillis", sorted[sorted.length - 1]);
+                j.put("loadAverage", Files.readString(Path.of("/proc/loadavg")).strip());
+                j.put("cpus", Runtime.getRuntime().availableProcessors());
+                j.put("note", "SIGHUP → cgroup weight file: the reload is in effect at the next tick, the kernel is "
+                        + "written at the next slow tick (2 s)");
+                Path out = Path.of("target/bench/" + NAME + ".json");
+                Files.createDirectories(out.getParent());
+                Files.writeString(out, AgentProcess.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(j));
+                System.out.println(j);
+                if (PROFILE) {
+                    StringBuilder p = new StringBuilder();
+                    frames.entrySet().stream().sorted((x, y) -> y.getValue() - x.getValue())
+                            .forEach(e -> p.append(e.getValue()).append(' ').append(e.getKey()).append('\n'));
+                    Files.writeString(out.resolveSibling(NAME + "-control-thread.txt"), p.toString());
+                }
+                assertTrue(agent.process.isAlive(), agent.logText());
+                assertTrue(maxRss > 0 && cpuSeconds >= 0, Arrays.toString(s1));
+            }
+        } finally {
+            spawner.destroyForcibly();
+            if (Files.exists(pids)) {
+                List<String> kill = new ArrayList<>(List.of("kill", "-9"));
+                kill.addAll(Files.readAllLines(pids).stream().filter(l -> !l.isBlank()).toList());
+                if (kill.size() > 2) Lab.run(kill);
+            }
+        }
+    }
+
+    /** Counts the control thread's top three frames in one thread dump (the dump itself costs the agent CPU). */
+    static void sampleControlThread(long pid, java.util.Map<String, Integer> frames) {
+        String dump = Lab.run(List.of("jcmd", Long.toString(pid), "Thread.print")).stdout();
+        int at = dump.indexOf("\"poolwarden-control\"");
+        if (at < 0) return;
+        String[] lines = dump.substring(at).split("\n");
+        StringBuilder key = new StringBuilder(lines.length > 1 ? lines[1].strip() : "?");
+        int n = 0;
+        for (int i = 2; i < lines.length && n < 3; i++) {
+            if (lines[i].isBlank()) break;
+            if (lines[i].strip().startsWith("at ")) {
+                key.append(" | ").append(lines[i].strip());
+                n++;
+            }
+        }
+        frames.merge(key.toString(), 1, Integer::sum);
+    }
+
+    /** app0's CPU weight file in our cgroup root: cpu.shares where cpu is a v1 hierarchy, else cpu.weight (v2). */
+    static Path weightFile(AgentProcess agent) {
+        Path v1 = AgentProcess.CGROUP.resolve("cpu");
+        return Files.isDirectory(v1) ? v1.resolve(agent.cgroupRoot).resolve("app0").resolve("cpu.shares")
+                : AgentProcess.CGROUP.resolve(agent.cgroupRoot).resolve("app0").resolve("cpu.weight");
+    }
+}
