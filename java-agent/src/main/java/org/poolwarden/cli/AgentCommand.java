@@ -31,6 +31,7 @@ import org.poolwarden.enforce.EnforcedAgent;
 import org.poolwarden.enforce.HostEnforcement;
 import org.poolwarden.enforce.KernelEnforcer;
 import org.poolwarden.log.Log;
+import org.poolwarden.policy.HostResources;
 import org.poolwarden.store.HistoryStore;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -160,13 +161,31 @@ public final class AgentCommand implements java.util.concurrent.Callable<Integer
             AtomicReference<EnforcedAgent> eaRef = new AtomicReference<>();
             LoopAgentApi loopApi = new LoopAgentApi(queue, tapRef::get, reader, source, hostname(), version(),
                     Clock.systemUTC(), () -> extraCounters(eaRef.get()));
-            ea = EnforcedAgent.create(first.config(), settings, writer, s -> {
-                SampleTap t = new SampleTap(s);
+            Agent agent;
+            String cpuController;
+            try {
+                ea = EnforcedAgent.create(first.config(), settings, writer, s -> {
+                    SampleTap t = new SampleTap(s);
+                    tapRef.set(t);
+                    return t;
+                }, List.of(loopApi));
+                eaRef.set(ea);
+                agent = ea.agent();
+                cpuController = ea.enforcer().ports().cpu().getClass().getSimpleName();
+            } catch (RuntimeException e) {
+                // No usable CPU controller, netlink or nftables: in monitor mode the agent still measures and
+                // reports; only enforce mode needs them (`poolwarden doctor` says why).
+                if (first.config().mode() == Mode.ENFORCE) throw e;
+                String reason = Main.oneLine(e);
+                log.warn("enforcement unavailable on this host; running monitor-only", "reason", reason);
+                SampleTap t = new SampleTap(
+                        MonitorOnly.sampler(() -> loopApi.config(), HostResources.ofThisHost().cpus()));
                 tapRef.set(t);
-                return t;
-            }, List.of(loopApi));
-            eaRef.set(ea);
-            Agent agent = ea.agent();
+                agent = new Agent(first.config(), MonitorOnly.detector(first.config(), hostname()),
+                        HostResources.ofThisHost(), MonitorOnly.enforcer(reason), t, writer,
+                        System::currentTimeMillis, List.of(loopApi));
+                cpuController = "none";
+            }
             loopApi.bind(agent);
             runner = AgentRunner.system(agent);
             runnerRef.set(runner);
@@ -186,7 +205,7 @@ public final class AgentCommand implements java.util.concurrent.Callable<Integer
             control = runner.start();
             log.info("agent started", "mode", first.config().mode().name().toLowerCase(java.util.Locale.ROOT),
                     "config", source.describe(), "apps", first.config().apps().size(), "api", server.url(),
-                    "cpu_controller", ea.enforcer().ports().cpu().getClass().getSimpleName(), "cgroup_root",
+                    "cpu_controller", cpuController, "cgroup_root",
                     cgroupRoot, "netns", netns == null ? "own" : netns.toString(), "store", store.toString(),
                     "pid", ProcessHandle.current().pid());
             // Wait for a stop signal, or for the control thread to die (a bug: Agent.tick catches per-tick errors).
@@ -211,7 +230,9 @@ public final class AgentCommand implements java.util.concurrent.Callable<Integer
                 runner.stop();
                 if (control != null) control.join(10_000);
             }
-            if (ea != null) {
+            if (ea == null && runner != null) {
+                log.info("stopped", "mode", "monitor-only", "kernel", "untouched");
+            } else if (ea != null) {
                 Mode m = ea.agent().mode();
                 if (m == Mode.MONITOR) {
                     ea.enforcer().release(); // idempotent: monitor mode leaves nothing of ours in the kernel
@@ -255,6 +276,33 @@ public final class AgentCommand implements java.util.concurrent.Callable<Integer
             log.info("cleanup done", "removed", done.size(), "cgroup_root", settings.cgroupRoot());
         }
         return 0;
+    }
+
+    /** The agent without kernel enforcement: /proc detection and sampling only. */
+    static final class MonitorOnly {
+        static org.poolwarden.agent.Sampler sampler(java.util.function.Supplier<PoolwardenConfig> config, int cpus) {
+            return new org.poolwarden.enforce.KernelSampler(config, null, null, Path.of("/proc"), cpus);
+        }
+
+        static org.poolwarden.detect.ProcessDetector detector(PoolwardenConfig c, String host) {
+            return new org.poolwarden.detect.ProcessDetector(org.poolwarden.detect.ProcReader.system(),
+                    org.poolwarden.detect.IdNames.system(), host, c.apps());
+        }
+
+        /** Switching to enforce is accepted but every slow tick then fails, counted and shown in `status`. */
+        static org.poolwarden.agent.Enforcer enforcer(String reason) {
+            return new org.poolwarden.agent.Enforcer() {
+                @Override
+                public void apply(org.poolwarden.policy.PolicyPlan plan, org.poolwarden.detect.Inventory inv) {
+                    throw new IllegalStateException("cannot enforce on this host: " + reason);
+                }
+
+                @Override
+                public void release() {
+                    // nothing was ever applied
+                }
+            };
+        }
     }
 
     private static Map<String, Long> extraCounters(EnforcedAgent ea) {
