@@ -140,6 +140,8 @@ public final class Agent {
             planDirty = true;
             counters.reloadsAccepted++;
             if (pendingMode.get() == null) pendingMode.set(c.mode());
+            // A new config is applied at the next slow tick: make that now, not up to 2 s later.
+            nextSlow = nowNanos;
         }
         Mode m = pendingMode.getAndSet(null);
         if (m != null && m != mode) {
