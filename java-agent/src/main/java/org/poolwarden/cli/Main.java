@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "poolwarden", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Shares a pool of servers' CPU and bandwidth out by policy.",
-        subcommands = {AgentCommand.class, DoctorCommand.class, ValidateCommand.class, StatusCommand.class, AppsCommand.class,
+        subcommands = {AgentCommand.class, CleanupCommand.class, DoctorCommand.class, ValidateCommand.class, StatusCommand.class, AppsCommand.class,
                 TopCommand.class, PolicyCommand.class, HistoryCommand.class, ModeCommand.class, ReloadCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
