@@ -22,6 +22,7 @@ import org.poolwarden.config.PoolwardenConfig;
 import org.poolwarden.config.PoolwardenConfig.Mode;
 import org.poolwarden.store.Sample;
 import org.poolwarden.testing.KernelTest;
+import org.poolwarden.testkit.Iperf;
 import picocli.CommandLine;
 
 /**

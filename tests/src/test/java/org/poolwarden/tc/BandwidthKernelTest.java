@@ -17,6 +17,7 @@ import org.poolwarden.tc.bandwidth.BandwidthStats;
 import org.poolwarden.tc.bandwidth.FlowMatch;
 import org.poolwarden.tc.bandwidth.RtnetlinkBandwidthController;
 import org.poolwarden.testing.KernelTest;
+import org.poolwarden.testkit.Iperf;
 import org.poolwarden.testkit.Lab;
 
 /**

@@ -1,4 +1,4 @@
-package org.poolwarden.tc;
+package org.poolwarden.testkit;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -8,20 +8,19 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import org.poolwarden.testkit.Lab;
 
 /** iperf3 runs for the bandwidth tests: a client's JSON report reduced to what the assertions need. */
-final class Iperf {
+public final class Iperf {
     /** TCP goodput over HTB on Ethernet: 1448 payload bytes per 1514-byte frame (MSS over frame with headers). */
-    static final double TCP_GOODPUT_RATIO = 1448.0 / 1514.0;
+    public static final double TCP_GOODPUT_RATIO = 1448.0 / 1514.0;
 
     /**
      * {@code intervals} are the receiver's (the server's report, fetched with --get-server-output): goodput as it
      * arrived, not what the sender wrote into its socket buffer.
      */
-    record Report(double receivedBitsPerSecond, List<double[]> intervals, int exitCode, String raw) {
+    public record Report(double receivedBitsPerSecond, List<double[]> intervals, int exitCode, String raw) {
         /** Mean received rate (bits/s) over the receiver's intervals that lie within [from, to] seconds. */
-        double meanBetween(double from, double to) {
+        public double meanBetween(double from, double to) {
             double bits = 0;
             double secs = 0;
             for (double[] i : intervals) {
@@ -41,17 +40,23 @@ final class Iperf {
     }
 
     /** Starts a server reporting every 0.5 s (the intervals clients fetch with --get-server-output). */
-    static Process server(Lab.Host host, int port) {
+    public static Process server(Lab.Host host, int port) {
         return host.start("iperf3", "-s", "-p", Integer.toString(port), "-i", "0.5");
     }
 
     /** Starts a TCP client in {@code host}; {@link #await} collects its report. */
-    static Process client(Lab.Host host, String server, int port, int seconds, int omit) {
+    public static Process client(Lab.Host host, String server, int port, int seconds, int omit) {
         return host.start("iperf3", "-c", server, "-p", Integer.toString(port), "-t", Integer.toString(seconds), "-O",
                 Integer.toString(omit), "-i", "0.5", "-J", "--get-server-output");
     }
 
-    static Report await(Process p, int timeoutSeconds) throws IOException, InterruptedException {
+    /** A client limited to {@code rate} (iperf3's -b, e.g. "20M"). */
+    public static Process client(Lab.Host host, String server, int port, int seconds, String rate) {
+        return host.start("iperf3", "-c", server, "-p", Integer.toString(port), "-t", Integer.toString(seconds), "-b",
+                rate, "-i", "0.5", "-J", "--get-server-output");
+    }
+
+    public static Report await(Process p, int timeoutSeconds) throws IOException, InterruptedException {
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
             p.destroyForcibly();
@@ -65,7 +70,7 @@ final class Iperf {
     static final Pattern SERVER_INTERVAL = Pattern.compile(
             "\\]\\s+([0-9.]+)-([0-9.]+)\\s+sec\\s+[0-9.]+ [KMG]?Bytes\\s+([0-9.]+) ([KMG]?)bits/sec(?!\\s+receiver)");
 
-    static Report parse(String json, int exit) {
+    public static Report parse(String json, int exit) {
         Matcher r = RECEIVED.matcher(json);
         double received = r.find() ? Double.parseDouble(r.group(1)) : -1;
         List<double[]> intervals = new ArrayList<>();
