@@ -70,6 +70,13 @@ class CgroupV2QemuKernelTest {
             cpio.text("cp/classpath", String.join(":", classpath), 0644);
         }
         QemuGuest.Boot boot = QemuGuest.boot(QemuGuest.kernel(), image, work.resolve("console.log"), 2, LIMIT_SECONDS);
+        if (!boot.finished()) {
+            // A TCG guest has been seen (once in many runs) to stall mid-script on this 2-core host. One more boot
+            // tells such a stall from a real failure; every assertion below still applies to the run that finished.
+            System.out.println("guest did not power off within " + LIMIT_SECONDS + " s; booting once more. Console:\n"
+                    + boot.console());
+            boot = QemuGuest.boot(QemuGuest.kernel(), image, work.resolve("console-retry.log"), 2, LIMIT_SECONDS);
+        }
         Map<String, String> r = boot.results();
         String tail = boot.console().length() > 3000 ? boot.console().substring(boot.console().length() - 3000) : boot.console();
         assertTrue(boot.finished(), "the guest powered off within " + LIMIT_SECONDS + " s; console tail:\n" + tail);
