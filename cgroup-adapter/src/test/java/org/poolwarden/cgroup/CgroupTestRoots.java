@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -58,6 +59,16 @@ public final class CgroupTestRoots {
      * Removes a cgroup directory and everything under it, deepest first, moving any processes left inside to
      * {@code evacuateTo} (a cgroup of the same hierarchy) first. Tolerates what is already gone.
      */
+    /** Kills the test's workload processes and waits for them, so their cgroups can be removed. */
+    public static void killAll(List<Process> processes) throws InterruptedException {
+        for (Process p : processes) {
+            p.destroyForcibly();
+        }
+        for (Process p : processes) {
+            p.waitFor(5, TimeUnit.SECONDS);
+        }
+    }
+
     public static void removeTree(Path dir, Path evacuateTo) {
         if (!Files.isDirectory(dir)) {
             return;

@@ -33,12 +33,7 @@ class CgroupV2CpuControllerVmContract extends CpuControllerContract {
 
     @AfterEach
     void cleanUp() throws InterruptedException {
-        for (Process p : processes) {
-            p.destroyForcibly();
-        }
-        for (Process p : processes) {
-            p.waitFor(5, TimeUnit.SECONDS);
-        }
+        CgroupTestRoots.killAll(processes);
         try {
             controller.removeRoot();
         } finally {

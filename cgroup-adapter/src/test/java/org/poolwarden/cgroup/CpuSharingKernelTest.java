@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -55,12 +54,7 @@ class CpuSharingKernelTest {
 
     @AfterEach
     void tearDown() throws InterruptedException {
-        for (Process p : processes) {
-            p.destroyForcibly();
-        }
-        for (Process p : processes) {
-            p.waitFor(5, TimeUnit.SECONDS);
-        }
+        CgroupTestRoots.killAll(processes);
         try {
             controller.removeRoot();
         } finally {

@@ -49,12 +49,7 @@ class HybridV1CpuControllerKernelTest extends CpuControllerContract {
 
     @AfterEach
     void cleanUp() throws InterruptedException {
-        for (Process p : processes) {
-            p.destroyForcibly();
-        }
-        for (Process p : processes) {
-            p.waitFor(5, TimeUnit.SECONDS);
-        }
+        CgroupTestRoots.killAll(processes);
         try {
             controller.removeRoot();
         } finally {
