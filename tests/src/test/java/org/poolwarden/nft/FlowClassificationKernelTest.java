@@ -220,7 +220,10 @@ class FlowClassificationKernelTest {
                     if (applies % 4 == 3) {
                         // A restart: a new instance takes the table over and has nothing to send.
                         try (NftablesFlowClassifier next = NftablesFlowClassifier.open(h.netns(), "")) {
-                            assertEquals(new FlowClassifier.Reconcile(0, false, true), next.apply(current));
+                            // What a fresh instance would send, read before it sends it: names the difference.
+                            String pending = TableDiff.between(next.read(), next.renderer().render(current)).text();
+                            assertEquals(new FlowClassifier.Reconcile(0, false, true), next.apply(current),
+                                    "restart " + restarts + " after " + applies + " applies would send:\n" + pending);
                         }
                         restarts++;
                     } else {
