@@ -79,7 +79,7 @@ public final class FakeBandwidthController implements BandwidthController {
         if (spec.egress() != null && root != null && !root.ours() && !root.kernelDefault() && !spec.takeOverForeignRoot()) {
             foreignRootsSeen++;
             errors++;
-            throw new ForeignObjectException(spec.device(), "root " + root.describe(), "fake: not ours");
+            throw new ForeignObjectException(spec.device(), "root qdisc " + root.kind() + " " + org.poolwarden.tc.netlink.TcMessages.format(root.handle()), "fake: not ours");
         }
         if (spec.ingress() != null) {
             Device named = devices.get(ifbName);

@@ -125,7 +125,7 @@ public final class RtnetlinkBandwidthController implements BandwidthController {
     private void checkRoot(String ifname, TreeState.RootQdisc root, boolean takeOver) {
         if (root != null && !root.ours() && !root.kernelDefault() && !takeOver) {
             foreignRootsSeen++;
-            throw new ForeignObjectException(ifname, "root " + root.describe(),
+            throw new ForeignObjectException(ifname, "root qdisc " + root.kind() + " " + TcMessages.format(root.handle()),
                     "poolwarden's tree needs root handle " + Integer.toHexString(BandwidthController.ROOT_MAJOR)
                             + ": (set takeOverForeignRoot to replace it)");
         }
