@@ -117,19 +117,16 @@ class OwnershipKernelTest {
             String pipesBefore = foreign.tc(List.of(p1, p2, p3), x -> true);
 
             // ---- apply
-            try (RtnetlinkBandwidthController tc = RtnetlinkBandwidthController.open(a.netns());
-                 NftablesFlowClassifier nft = NftablesFlowClassifier.open(a.netns(),
-                         NftablesFlowClassifier.detectCgroupPrefix())) {
-                AbstractCpuController cpu = CpuControllers.forHost(layout, root, WeightMapping.LINEAR);
-                assertTrue(tc.apply(spec(p1)).changesSent() > 0);
-                assertTrue(tc.apply(spec(p2)).changesSent() > 0);
-                ForeignObjectException e = assertThrows(ForeignObjectException.class, () -> tc.apply(spec(p3)));
+            try (Instances i = Instances.open(a, layout, root)) {
+                assertTrue(i.tc().apply(spec(p1)).changesSent() > 0);
+                assertTrue(i.tc().apply(spec(p2)).changesSent() > 0);
+                ForeignObjectException e = assertThrows(ForeignObjectException.class, () -> i.tc().apply(spec(p3)));
                 System.out.println("refused: " + e.getMessage());
                 assertEquals(p3, e.device());
                 assertTrue(e.getMessage().startsWith(p3 + ": root qdisc htb 1: is not poolwarden's"), e.getMessage());
                 assertFalse(e.getMessage().contains("\n"), e.getMessage());
-                assertTrue(nft.apply(flows()).commands() > 0);
-                assertTrue(cpu.reconcile(GROUPS).writes() > 0);
+                assertTrue(i.nft().apply(flows()).commands() > 0);
+                assertTrue(i.cpu().reconcile(GROUPS).writes() > 0);
                 assertEquals(foreignBefore, foreign.snapshot(), "apply changed a foreign object");
                 assertEquals(List.of(p1 + " egress+ingress", p2 + " egress+ingress"), ours(a, List.of(p1, p2, p3)));
                 assertTrue(a.runOk("nft", "list", "tables").stdout().contains("table inet poolwarden"));
@@ -140,30 +137,27 @@ class OwnershipKernelTest {
                 b.runOk("ping", "-c", "3", "-i", "0.2", "-q", "10.77.1.1");
                 b.runOk("ping", "-c", "3", "-i", "0.2", "-q", "10.77.2.1");
                 for (String p : List.of(p1, p2)) {
-                    long packets = tc.stats(p).ingress("default").orElseThrow().packets();
+                    long packets = i.tc().stats(p).ingress("default").orElseThrow().packets();
                     assertTrue(packets >= 3, p + ": " + packets + " packets through our ingress tree");
                 }
             }
 
             // ---- restart: fresh instances find everything in place
             String withOurs = foreign.tc(List.of(p1, p2, p3), x -> true);
-            try (RtnetlinkBandwidthController tc = RtnetlinkBandwidthController.open(a.netns());
-                 NftablesFlowClassifier nft = NftablesFlowClassifier.open(a.netns(),
-                         NftablesFlowClassifier.detectCgroupPrefix())) {
-                AbstractCpuController cpu = CpuControllers.forHost(layout, root, WeightMapping.LINEAR);
+            try (Instances i = Instances.open(a, layout, root)) {
                 for (String p : List.of(p1, p2)) {
-                    var r = tc.apply(spec(p));
+                    var r = i.tc().apply(spec(p));
                     assertTrue(r.unchanged(), p + ": " + r.changes());
                 }
-                assertThrows(ForeignObjectException.class, () -> tc.apply(spec(p3)));
-                assertEquals(0, nft.apply(flows()).commands(), "nft after a restart");
-                assertEquals(0, cpu.reconcile(GROUPS).writes(), "cpu groups after a restart");
+                assertThrows(ForeignObjectException.class, () -> i.tc().apply(spec(p3)));
+                assertEquals(0, i.nft().apply(flows()).commands(), "nft after a restart");
+                assertEquals(0, i.cpu().reconcile(GROUPS).writes(), "cpu groups after a restart");
             }
             assertEquals(withOurs, foreign.tc(List.of(p1, p2, p3), x -> true), "the restart changed tc state");
             assertEquals(foreignBefore, foreign.snapshot(), "the restart changed a foreign object");
 
             // ---- cleanup, twice (the second finds nothing)
-            for (int i = 0; i < 2; i++) {
+            for (int round = 0; round < 2; round++) {
                 int exit = new CommandLine(new CleanupCommand()).execute("--cgroup-root", root, "--netns",
                         a.netns().toString());
                 assertEquals(0, exit);
@@ -180,6 +174,30 @@ class OwnershipKernelTest {
             for (Path m : mounts) {
                 CgroupTestRoots.removeTree(m.resolve(root + "x"), m);
                 CgroupTestRoots.removeTree(m.resolve(root), m);
+            }
+        }
+    }
+
+    /** One agent's worth of adapters in namespace {@code a} with cgroup root {@code root}: opened anew to restart. */
+    record Instances(RtnetlinkBandwidthController tc, NftablesFlowClassifier nft, AbstractCpuController cpu)
+            implements AutoCloseable {
+        static Instances open(Lab.Host a, CgroupLayout layout, String root) {
+            RtnetlinkBandwidthController tc = RtnetlinkBandwidthController.open(a.netns());
+            try {
+                return new Instances(tc, NftablesFlowClassifier.open(a.netns(), NftablesFlowClassifier.detectCgroupPrefix()),
+                        CpuControllers.forHost(layout, root, WeightMapping.LINEAR));
+            } catch (RuntimeException e) {
+                tc.close();
+                throw e;
+            }
+        }
+
+        @Override
+        public void close() {
+            try {
+                tc.close();
+            } finally {
+                nft.close();
             }
         }
     }
