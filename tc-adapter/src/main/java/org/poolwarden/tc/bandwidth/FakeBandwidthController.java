@@ -44,7 +44,7 @@ public final class FakeBandwidthController implements BandwidthController {
 
         String describe() {
             return "root=" + root + " classes=" + classes + " leaves=" + leaves + " filters=" + filters + " ingress="
-                    + ingressKind + " " + ingressFilters + " up=" + up;
+                    + (ingressKind != null) + " ingressKind=" + ingressKind + " ingressFilters=" + ingressFilters + " up=" + up;
         }
     }
 
