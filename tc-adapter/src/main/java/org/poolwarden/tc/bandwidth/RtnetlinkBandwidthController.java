@@ -389,7 +389,9 @@ public final class RtnetlinkBandwidthController implements BandwidthController {
 
     private void removeRoot(int ifindex, TreeState have, Report r) {
         if (have.root() != null && have.root().ours()) {
-            QdiscMessages.writeDeleteQdisc(ch.begin(), ch.nextSeq(), ifindex, 0, Rtnl.TC_H_ROOT);
+            // with our handle named, the kernel refuses (EINVAL) should the root have been replaced since we looked
+            QdiscMessages.writeDeleteQdisc(ch.begin(), ch.nextSeq(), ifindex, BandwidthController.ROOT_MAJOR << 16,
+                    Rtnl.TC_H_ROOT);
             ch.execute("root qdisc");
             r.sent++;
             r.changes.add("delete our root qdisc");
