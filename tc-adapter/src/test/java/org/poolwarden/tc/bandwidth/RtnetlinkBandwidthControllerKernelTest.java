@@ -166,6 +166,17 @@ class RtnetlinkBandwidthControllerKernelTest extends BandwidthControllerContract
         assertTrue(tc("filter", "show", "dev", "pipe0", "ingress").contains("mirred"));
     }
 
+    @Test
+    void aDeviceThatIsNotAnIfbUnderOurIfbsNameFailsTheApplyAndIsLeftAlone() throws Exception {
+        String show = sh("ip", "-n", ns, "-o", "link", "show", "dev", "pipe0");
+        String ifb = RtnetlinkBandwidthController.ifbName(Integer.parseInt(show.substring(0, show.indexOf(':'))));
+        sh("ip", "-n", ns, "link", "add", ifb, "type", "veth", "peer", "name", "theirs0");
+        ForeignObjectException e = assertRefused(both(), "interface " + ifb + " (a veth)");
+        assertTrue(e.getMessage().contains("reserved for poolwarden's IFB of pipe0"), e.getMessage());
+        controller.remove(device());
+        assertTrue(sh("ip", "-n", ns, "-o", "link").contains(" " + ifb + "@"), "remove left their veth alone");
+    }
+
     static String sh(String... cmd) throws Exception {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
