@@ -3,8 +3,10 @@ package org.poolwarden.tc.bandwidth;
 /**
  * The bandwidth port: "make pipe interface X look like this desired tree; give me per-class statistics".
  * Implementations only ever touch their own objects (the root qdisc with {@link #ROOT_MAJOR}, its classes and
- * leaf queues, our filters, the IFB they create); a foreign root qdisc is reported, never replaced unless the spec
- * says so. Bad input fails with {@link BandwidthSpecException} before anything changes.
+ * leaf queues, our filters, the IFB they create, our ingress redirect and the ingress qdisc only if they created it;
+ * see {@link IngressRedirect}). A foreign root qdisc, or a foreign filter at our ingress priority, fails the apply
+ * with {@link ForeignObjectException} (root: unless the spec says to take it over); bad input fails with
+ * {@link BandwidthSpecException}; either before anything changes.
  */
 public interface BandwidthController extends AutoCloseable {
     /** Our qdisc handle's major, "PW": nothing else on a host uses it by accident. */
@@ -25,7 +27,10 @@ public interface BandwidthController extends AutoCloseable {
     /** Per-class counters of the device's trees: one class dump per tree. */
     BandwidthStats stats(String device);
 
-    /** Removes everything we created for {@code device}; foreign objects stay. */
+    /**
+     * Removes everything we created for {@code device}; foreign objects stay (an ingress qdisc we found there keeps
+     * its filters and stays). Safe on any device: one with nothing of ours is left as it is.
+     */
     void remove(String device);
 
     Counters counters();
@@ -38,7 +43,7 @@ public interface BandwidthController extends AutoCloseable {
     @Override
     void close();
 
-    /** Cumulative counters since the controller was created. */
+    /** Cumulative counters since the controller was created; {@code foreignRootsSeen}: applies refused for one. */
     record Counters(long applies, long changesSent, long driftCorrected, long foreignRootsSeen, long errors) {
     }
 }

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
+import org.poolwarden.tc.filter.FilterInfo;
 import org.poolwarden.tc.htb.HtbArithmetic;
 import org.poolwarden.tc.htb.HtbClassOptions;
 import org.poolwarden.tc.htb.Psched;
@@ -25,8 +26,10 @@ public final class FakeBandwidthController implements BandwidthController {
         final Map<Integer, Integer> leaves = new TreeMap<>();
         final Map<Integer, TreeState.FilterState> filters = new TreeMap<>();
         final Map<Integer, long[]> counters = new HashMap<>();
-        boolean ingressQdisc;
-        int redirectTo;
+        /** The qdisc on the ingress hook (null: none) and the filters under it, as the kernel would dump them. */
+        String ingressKind;
+        final List<FilterInfo> ingressFilters = new ArrayList<>();
+        boolean ingressCreated;
         boolean up = true;
         boolean ifb;
 
@@ -41,7 +44,7 @@ public final class FakeBandwidthController implements BandwidthController {
 
         String describe() {
             return "root=" + root + " classes=" + classes + " leaves=" + leaves + " filters=" + filters + " ingress="
-                    + ingressQdisc + " redirect=" + redirectTo + " up=" + up;
+                    + (ingressKind != null) + " ingressKind=" + ingressKind + " ingressFilters=" + ingressFilters + " up=" + up;
         }
     }
 
@@ -70,18 +73,36 @@ public final class FakeBandwidthController implements BandwidthController {
         }
         applies++;
         BandwidthSpec last = applied.get(spec.device());
+        String ifbName = RtnetlinkBandwidthController.ifbName(dev.index);
+        // the same checks as the real controller, before anything changes
+        TreeState.RootQdisc root = dev.state().root();
+        if (spec.egress() != null && root != null && !root.ours() && !root.kernelDefault() && !spec.takeOverForeignRoot()) {
+            foreignRootsSeen++;
+            errors++;
+            throw new ForeignObjectException(spec.device(), "root qdisc " + root.kind() + " " + org.poolwarden.tc.netlink.TcMessages.format(root.handle()), "fake: not ours");
+        }
+        if (spec.ingress() != null) {
+            Device named = devices.get(ifbName);
+            if (named != null && !named.ifb) {
+                errors++;
+                throw new ForeignObjectException(spec.device(), "interface " + ifbName, "fake: not an ifb");
+            }
+            try {
+                IngressRedirect.check(spec.device(), ingress(dev));
+            } catch (ForeignObjectException e) {
+                errors++;
+                throw e;
+            }
+        }
         int[] sent = {0};
         int[] drift = {0};
-        List<String> foreign = new ArrayList<>();
         List<String> changes = new ArrayList<>();
         if (spec.egress() != null) {
-            tree(dev, spec.device(), spec.egress(), last == null ? null : last.egress(), spec.takeOverForeignRoot(),
-                    sent, drift, foreign, changes);
+            tree(dev, spec.device(), spec.egress(), last == null ? null : last.egress(), sent, drift, changes);
         } else if (last != null && last.egress() != null && dev.root != null && dev.root.ours()) {
             clearRoot(dev);
             sent[0]++;
         }
-        String ifbName = RtnetlinkBandwidthController.ifbName(dev.index);
         if (spec.ingress() != null) {
             boolean had = last != null && last.ingress() != null;
             Device ifb = devices.get(ifbName);
@@ -100,34 +121,51 @@ public final class FakeBandwidthController implements BandwidthController {
                 sent[0]++;
                 drift[0] += had && !created ? 1 : 0;
             }
-            if (!dev.ingressQdisc) {
-                dev.ingressQdisc = true;
-                sent[0]++;
+            List<IngressRedirect.Op> ops = IngressRedirect.ensure(spec.device(), ingress(dev), ifb.index,
+                    dev.ingressCreated);
+            if (!ops.isEmpty()) {
+                execute(dev, ops);
+                sent[0] += ops.size();
                 drift[0] += had ? 1 : 0;
+                changes.add(spec.device() + ": " + ops);
             }
-            if (dev.redirectTo != ifb.index) {
-                sent[0] += dev.redirectTo != 0 ? 2 : 1;
-                drift[0] += had ? 1 : 0;
-                dev.redirectTo = ifb.index;
-            }
-            tree(ifb, ifbName, spec.ingress(), last == null ? null : last.ingress(), true, sent, drift, foreign, changes);
+            tree(ifb, ifbName, spec.ingress(), last == null ? null : last.ingress(), sent, drift, changes);
         } else if (last != null && last.ingress() != null) {
             sent[0] += removeIngress(dev);
         }
         applied.put(spec.device(), spec);
         changesSent += sent[0];
         driftCorrected += drift[0];
-        return new ApplyReport(sent[0], drift[0], foreign, changes);
+        return new ApplyReport(sent[0], drift[0], changes);
+    }
+
+    private static IngressRedirect.State ingress(Device dev) {
+        return new IngressRedirect.State(dev.ingressKind, dev.ingressFilters);
+    }
+
+    /** The ingress operations with the kernel's semantics (deleting a qdisc takes its filters along). */
+    private static void execute(Device dev, List<IngressRedirect.Op> ops) {
+        for (IngressRedirect.Op op : ops) {
+            if (op instanceof IngressRedirect.CreateQdisc) {
+                dev.ingressKind = IngressRedirect.INGRESS;
+                dev.ingressCreated = true;
+            } else if (op instanceof IngressRedirect.AddRedirect a) {
+                dev.ingressFilters.add(new FilterInfo(BandwidthController.INGRESS_REDIRECT_PRIO, 3, 0x80000000 | a.node(),
+                        "u32", true, List.of(), 0, a.ifbIndex()));
+            } else if (op instanceof IngressRedirect.DeleteRedirect d) {
+                dev.ingressFilters.removeIf(f -> f.prio() == BandwidthController.INGRESS_REDIRECT_PRIO
+                        && (d.handle() == 0 || f.handle() == d.handle()));
+            } else if (op instanceof IngressRedirect.DeleteQdisc) {
+                dev.ingressKind = null;
+                dev.ingressFilters.clear();
+                dev.ingressCreated = false;
+            }
+        }
     }
 
     private void tree(Device dev, String name, BandwidthSpec.TreeSpec tree, BandwidthSpec.TreeSpec lastTree,
-                      boolean takeOver, int[] sent, int[] drift, List<String> foreign, List<String> changes) {
+                      int[] sent, int[] drift, List<String> changes) {
         TreeState have = dev.state();
-        if (have.root() != null && !have.root().ours() && !have.root().kernelDefault() && !takeOver) {
-            foreignRootsSeen++;
-            foreign.add(name + ": " + have.root().describe());
-            return;
-        }
         if (lastTree != null) {
             drift[0] += planner.diff(planner.want(lastTree), have).size();
         }
@@ -173,12 +211,9 @@ public final class FakeBandwidthController implements BandwidthController {
     }
 
     private int removeIngress(Device dev) {
-        int sent = 0;
-        if (dev.ingressQdisc) {
-            dev.ingressQdisc = false;
-            dev.redirectTo = 0;
-            sent++;
-        }
+        List<IngressRedirect.Op> ops = IngressRedirect.remove(ingress(dev));
+        execute(dev, ops);
+        int sent = ops.size();
         if (devices.remove(RtnetlinkBandwidthController.ifbName(dev.index)) != null) {
             sent++;
         }
@@ -265,6 +300,23 @@ public final class FakeBandwidthController implements BandwidthController {
         Device dev = devices.get(device);
         clearRoot(dev);
         dev.root = new TreeState.RootQdisc(0x10000, kind, 0);
+    }
+
+    /**
+     * Someone else's ingress qdisc on {@code device} (kind {@code ingress} or {@code clsact}), with a u32 filter of
+     * theirs at {@code filterPrio} (0: none).
+     */
+    public void installForeignIngress(String device, String kind, int filterPrio) {
+        Device dev = devices.get(device);
+        dev.ingressKind = kind;
+        if (filterPrio != 0) {
+            dev.ingressFilters.add(new FilterInfo(filterPrio, 0x0800, 0x80000800, "u32", true, List.of(), 0x10001, 0));
+        }
+    }
+
+    /** Someone deletes every filter at {@code prio} on the device's ingress hook. */
+    public void deleteIngressFilters(String device, int prio) {
+        devices.get(device).ingressFilters.removeIf(f -> f.prio() == prio);
     }
 
     /** Traffic through a class: the counters the kernel would keep. */

@@ -40,6 +40,8 @@ public final class RtnetlinkBandwidthController implements BandwidthController {
     private final Map<String, Integer> ifindexCache = new HashMap<>();
     private final TcObject.Scratch objScratch = new TcObject.Scratch();
     private final FilterInfo.Scratch filterScratch = new FilterInfo.Scratch();
+    /** Devices whose ingress qdisc this instance created (its marker may have been deleted from outside since). */
+    private final java.util.Set<Integer> ingressCreated = new java.util.HashSet<>();
 
     private long applies;
     private long changesSent;
@@ -74,19 +76,40 @@ public final class RtnetlinkBandwidthController implements BandwidthController {
         applies++;
         Report r = new Report();
         BandwidthSpec last = applied.get(spec.device());
+        boolean hadEgress = last != null && last.egress() != null;
+        boolean hadIngress = last != null && last.ingress() != null;
         try {
+            // Read and check everything that could refuse first: a refused apply has changed nothing.
+            TreeState egress = spec.egress() != null || hadEgress ? observe(dev.index()) : null;
             if (spec.egress() != null) {
-                reconcileTree(dev.index(), dev.name(), spec.egress(), last == null ? null : last.egress(),
-                        spec.takeOverForeignRoot(), r);
-            } else if (last != null && last.egress() != null) {
-                removeRoot(dev.index(), r);
+                checkRoot(dev.name(), egress.root(), spec.takeOverForeignRoot());
+            }
+            Optional<LinkInfo> ifb = Optional.empty();
+            IngressRedirect.State ingress = null;
+            if (spec.ingress() != null) {
+                ifb = links.find(ifbName(dev.index()));
+                if (ifb.isPresent() && !"ifb".equals(ifb.get().kind())) {
+                    throw new ForeignObjectException(dev.name(), "interface " + ifb.get().name() + " (a "
+                            + ifb.get().kind() + ")", "that name is reserved for poolwarden's IFB of " + dev.name());
+                }
+                ingress = observeIngress(dev.index());
+                IngressRedirect.check(dev.name(), ingress);
+            }
+            if (spec.egress() != null) {
+                reconcileTree(dev.index(), dev.name(), egress, spec.egress(), hadEgress ? last.egress() : null, r);
+            } else if (hadEgress) {
+                removeRoot(dev.index(), egress, r);
             }
             if (spec.ingress() != null) {
-                LinkInfo ifb = ensureIngressRedirect(dev, r, last != null && last.ingress() != null);
-                reconcileTree(ifb.index(), ifb.name(), spec.ingress(), last == null ? null : last.ingress(), true, r);
-            } else if (last != null && last.ingress() != null) {
+                LinkInfo l = ensureIngressRedirect(dev, ifb, ingress, r, hadIngress);
+                // the IFB is ours: whatever root it has is replaced
+                reconcileTree(l.index(), l.name(), observe(l.index()), spec.ingress(), hadIngress ? last.ingress() : null, r);
+            } else if (hadIngress) {
                 removeIngress(dev, r);
             }
+        } catch (ForeignObjectException e) {
+            errors++;
+            throw e;
         } catch (KernelException e) {
             errors++;
             applied.remove(spec.device());
@@ -95,25 +118,28 @@ public final class RtnetlinkBandwidthController implements BandwidthController {
         applied.put(spec.device(), spec);
         changesSent += r.sent;
         driftCorrected += r.drift;
-        return new ApplyReport(r.sent, r.drift, r.foreign, r.changes);
+        return new ApplyReport(r.sent, r.drift, r.changes);
+    }
+
+    /** A root qdisc that is neither ours nor the kernel's default is refused, unless the spec says to take it. */
+    private void checkRoot(String ifname, TreeState.RootQdisc root, boolean takeOver) {
+        if (root != null && !root.ours() && !root.kernelDefault() && !takeOver) {
+            foreignRootsSeen++;
+            throw new ForeignObjectException(ifname, "root qdisc " + root.kind() + " " + TcMessages.format(root.handle()),
+                    "poolwarden's tree needs root handle " + Integer.toHexString(BandwidthController.ROOT_MAJOR)
+                            + ": (set takeOverForeignRoot to replace it)");
+        }
     }
 
     private final class Report {
         int sent;
         int drift;
-        final List<String> foreign = new ArrayList<>();
         final List<String> changes = new ArrayList<>();
     }
 
-    private void reconcileTree(int ifindex, String ifname, BandwidthSpec.TreeSpec tree, BandwidthSpec.TreeSpec lastTree,
-                               boolean takeOver, Report r) {
-        TreeState have = observe(ifindex);
-        TreeState.RootQdisc root = have.root();
-        if (root != null && !root.ours() && !root.kernelDefault() && !takeOver) {
-            foreignRootsSeen++;
-            r.foreign.add(ifname + ": " + root.describe());
-            return;
-        }
+    /** Sends what turns {@code have} into {@code tree}; the caller has checked that the root may be replaced. */
+    private void reconcileTree(int ifindex, String ifname, TreeState have, BandwidthSpec.TreeSpec tree,
+                               BandwidthSpec.TreeSpec lastTree, Report r) {
         TreeState want = planner.want(tree);
         if (lastTree != null) {
             // what differs from the tree we applied last time was changed behind our back
@@ -258,10 +284,35 @@ public final class RtnetlinkBandwidthController implements BandwidthController {
         }
     }
 
-    /** IFB for the device (created and brought up when missing), ingress qdisc, and our redirect filter. */
-    private LinkInfo ensureIngressRedirect(LinkInfo dev, Report r, boolean hadIngress) {
+    /** The qdisc on the device's ingress hook (ffff:fff1) and every filter entry under it. */
+    IngressRedirect.State observeIngress(int ifindex) {
+        String[] kind = {null};
+        dumpAll(() -> QdiscMessages.writeDumpQdiscs(ch.begin(), ch.nextSeq(), ifindex), () -> kind[0] = null, "qdiscs",
+                m -> {
+                    if (m.tcIfindex() == ifindex && m.tcParent() == Rtnl.TC_H_INGRESS) {
+                        kind[0] = TcObject.decode(m, objScratch).kind();
+                    }
+                });
+        if (kind[0] == null) {
+            return IngressRedirect.State.NONE;
+        }
+        List<FilterInfo> filters = new ArrayList<>();
+        dumpAll(() -> QdiscMessages.writeDumpFilters(ch.begin(), ch.nextSeq(), ifindex,
+                IngressRedirect.filterParent(kind[0])), filters::clear, "ingress filters", m -> {
+                    if (m.tcIfindex() == ifindex) {
+                        filters.add(FilterInfo.decode(m, filterScratch));
+                    }
+                });
+        return new IngressRedirect.State(kind[0], filters);
+    }
+
+    /**
+     * The IFB (created and brought up when missing) and our redirect to it on the device's ingress hook. The
+     * caller has found the IFB (if any) and checked {@code ingress} for foreign filters at our priority.
+     */
+    private LinkInfo ensureIngressRedirect(LinkInfo dev, Optional<LinkInfo> found, IngressRedirect.State ingress,
+                                           Report r, boolean hadIngress) {
         String name = ifbName(dev.index());
-        Optional<LinkInfo> found = links.find(name);
         LinkInfo ifb;
         if (found.isEmpty()) {
             ifb = links.createIfb(name);
@@ -270,10 +321,6 @@ public final class RtnetlinkBandwidthController implements BandwidthController {
             r.drift += hadIngress ? 1 : 0;
         } else {
             ifb = found.get();
-            if (!"ifb".equals(ifb.kind())) {
-                throw new BandwidthSpecException("ingress", "interface " + name + " exists and is a " + ifb.kind()
-                        + ", not our ifb");
-            }
         }
         if (!ifb.up()) {
             links.setUp(ifb, true);
@@ -281,94 +328,90 @@ public final class RtnetlinkBandwidthController implements BandwidthController {
             r.changes.add(name + ": set up");
             r.drift += found.isPresent() && hadIngress ? 1 : 0;
         }
-        boolean[] ingress = {false};
-        dumpAll(() -> QdiscMessages.writeDumpQdiscs(ch.begin(), ch.nextSeq(), dev.index()), "qdiscs", m -> {
-            if (m.tcIfindex() == dev.index() && m.tcParent() == Rtnl.TC_H_INGRESS) {
-                ingress[0] = true;
-            }
-        });
-        if (!ingress[0]) {
-            QdiscMessages.writeIngressQdisc(ch.begin(), TcMessages.ADD, ch.nextSeq(), dev.index());
-            ch.execute("ingress qdisc on " + dev.name());
-            r.sent++;
-            r.changes.add(dev.name() + ": ingress qdisc");
-            r.drift += hadIngress ? 1 : 0;
-        }
-        int[] target = {-1};
-        boolean[] present = {false};
-        dumpAll(() -> QdiscMessages.writeDumpFilters(ch.begin(), ch.nextSeq(), dev.index(), QdiscMessages.INGRESS_HANDLE),
-                "ingress filters", m -> {
-                    FilterInfo f = FilterInfo.decode(m, filterScratch);
-                    if (f.prio() == BandwidthController.INGRESS_REDIRECT_PRIO) {
-                        present[0] = true;
-                        if (f.node()) {
-                            target[0] = target[0] == -1 ? f.redirectIfindex() : -2;
-                        }
-                    }
-                });
-        if (target[0] != ifb.index()) {
-            NetlinkWriter w = ch.begin();
-            if (present[0]) {
-                FilterCodec.writeDelete(w, ch.nextSeq(), dev.index(), QdiscMessages.INGRESS_HANDLE,
-                        BandwidthController.INGRESS_REDIRECT_PRIO, 0);
-            }
-            FilterCodec.writeU32(w, TcMessages.ADD, ch.nextSeq(), dev.index(), QdiscMessages.INGRESS_HANDLE,
-                    BandwidthController.INGRESS_REDIRECT_PRIO, Rtnl.ETH_P_ALL, U32Selector.matchAll(), 0, ifb.index());
-            ch.execute("ingress redirect " + dev.name() + " -> " + name);
-            r.sent += present[0] ? 2 : 1;
-            r.changes.add(dev.name() + ": redirect ingress to " + name);
+        List<IngressRedirect.Op> ops = IngressRedirect.ensure(dev.name(), ingress, ifb.index(),
+                ingressCreated.contains(dev.index()));
+        if (!ops.isEmpty()) {
+            sendIngress(dev, ingress, ops, "ingress redirect " + dev.name() + " -> " + name);
+            r.sent += ops.size();
+            r.changes.add(dev.name() + ": " + ops);
             r.drift += hadIngress ? 1 : 0;
         }
         return ifb;
     }
 
-    private void removeRoot(int ifindex, Report r) {
-        TreeState have = observe(ifindex);
+    /**
+     * Sends {@code ops} in one datagram. Creating the ingress qdisc and adding the redirect that marks it ours thus
+     * happen within one sendmsg (kill -9 cannot come between them); if the kernel refuses the redirect, the qdisc
+     * just created is taken away again.
+     */
+    private void sendIngress(LinkInfo dev, IngressRedirect.State before, List<IngressRedirect.Op> ops, String target) {
+        int parent = IngressRedirect.filterParent(before.qdiscKind() == null ? IngressRedirect.INGRESS : before.qdiscKind());
+        NetlinkWriter w = ch.begin();
+        boolean creates = false;
+        for (IngressRedirect.Op op : ops) {
+            if (op instanceof IngressRedirect.CreateQdisc) {
+                QdiscMessages.writeIngressQdisc(w, TcMessages.ADD, ch.nextSeq(), dev.index());
+                creates = true;
+            } else if (op instanceof IngressRedirect.AddRedirect a) {
+                FilterCodec.writeU32(w, TcMessages.ADD, ch.nextSeq(), dev.index(), parent,
+                        BandwidthController.INGRESS_REDIRECT_PRIO, Rtnl.ETH_P_ALL, a.node(), U32Selector.matchAll(), 0,
+                        a.ifbIndex());
+            } else if (op instanceof IngressRedirect.DeleteRedirect d) {
+                FilterCodec.writeDelete(w, ch.nextSeq(), dev.index(), parent, BandwidthController.INGRESS_REDIRECT_PRIO,
+                        0, d.handle());
+            } else if (op instanceof IngressRedirect.DeleteQdisc) {
+                QdiscMessages.writeDeleteQdisc(w, ch.nextSeq(), dev.index(), QdiscMessages.INGRESS_HANDLE,
+                        Rtnl.TC_H_INGRESS);
+                ingressCreated.remove(dev.index());
+            }
+        }
+        try {
+            ch.execute(target);
+            if (creates) {
+                ingressCreated.add(dev.index());
+            }
+        } catch (KernelException e) {
+            if (creates) {
+                IngressRedirect.State now = observeIngress(dev.index());
+                if (IngressRedirect.INGRESS.equals(now.qdiscKind()) && now.filters().isEmpty()) {
+                    QdiscMessages.writeDeleteQdisc(ch.begin(), ch.nextSeq(), dev.index(), QdiscMessages.INGRESS_HANDLE,
+                            Rtnl.TC_H_INGRESS);
+                    try {
+                        ch.execute("undo ingress qdisc on " + dev.name());
+                    } catch (KernelException undo) {
+                        e.addSuppressed(undo);
+                    }
+                }
+            }
+            throw e;
+        }
+    }
+
+    private void removeRoot(int ifindex, TreeState have, Report r) {
         if (have.root() != null && have.root().ours()) {
-            QdiscMessages.writeDeleteQdisc(ch.begin(), ch.nextSeq(), ifindex, 0, Rtnl.TC_H_ROOT);
+            // with our handle named, the kernel refuses (EINVAL) should the root have been replaced since we looked
+            QdiscMessages.writeDeleteQdisc(ch.begin(), ch.nextSeq(), ifindex, BandwidthController.ROOT_MAJOR << 16,
+                    Rtnl.TC_H_ROOT);
             ch.execute("root qdisc");
             r.sent++;
             r.changes.add("delete our root qdisc");
         }
     }
 
+    /** Our redirect (and the ingress qdisc, if we made it and nobody else uses it) and our IFB. */
     private void removeIngress(LinkInfo dev, Report r) {
-        boolean[] ours = {false};
-        boolean[] others = {false};
-        boolean[] ingress = {false};
-        dumpAll(() -> QdiscMessages.writeDumpQdiscs(ch.begin(), ch.nextSeq(), dev.index()), "qdiscs", m -> {
-            if (m.tcIfindex() == dev.index() && m.tcParent() == Rtnl.TC_H_INGRESS
-                    && QdiscMessages.INGRESS.equals(TcObject.decode(m, objScratch).kind())) {
-                ingress[0] = true;
-            }
-        });
-        if (ingress[0]) {
-            dumpAll(() -> QdiscMessages.writeDumpFilters(ch.begin(), ch.nextSeq(), dev.index(),
-                    QdiscMessages.INGRESS_HANDLE), "ingress filters", m -> {
-                        FilterInfo f = FilterInfo.decode(m, filterScratch);
-                        if (f.prio() == BandwidthController.INGRESS_REDIRECT_PRIO) {
-                            ours[0] = true;
-                        } else {
-                            others[0] = true;
-                        }
-                    });
-            if (!others[0]) {
-                // the ingress qdisc only carries our redirect: remove it whole (its filters go with it)
-                QdiscMessages.writeDeleteQdisc(ch.begin(), ch.nextSeq(), dev.index(), QdiscMessages.INGRESS_HANDLE,
-                        Rtnl.TC_H_INGRESS);
-                ch.execute("ingress qdisc on " + dev.name());
-                r.sent++;
-            } else if (ours[0]) {
-                FilterCodec.writeDelete(ch.begin(), ch.nextSeq(), dev.index(), QdiscMessages.INGRESS_HANDLE,
-                        BandwidthController.INGRESS_REDIRECT_PRIO, 0);
-                ch.execute("ingress redirect on " + dev.name());
-                r.sent++;
-            }
+        IngressRedirect.State s = observeIngress(dev.index());
+        List<IngressRedirect.Op> ops = IngressRedirect.remove(s);
+        if (!ops.isEmpty()) {
+            sendIngress(dev, s, ops, "ingress redirect on " + dev.name());
+            r.sent += ops.size();
+            r.changes.add(dev.name() + ": " + ops);
         }
         Optional<LinkInfo> ifb = links.find(ifbName(dev.index()));
         if (ifb.isPresent() && "ifb".equals(ifb.get().kind())) {
             links.delete(ifb.get());
             r.sent++;
+            r.changes.add(ifb.get().name() + ": delete");
         }
     }
 
@@ -429,7 +472,7 @@ public final class RtnetlinkBandwidthController implements BandwidthController {
             return;
         }
         Report r = new Report();
-        removeRoot(dev.get().index(), r);
+        removeRoot(dev.get().index(), observe(dev.get().index()), r);
         removeIngress(dev.get(), r);
         applied.remove(device);
         ifindexCache.remove(device);

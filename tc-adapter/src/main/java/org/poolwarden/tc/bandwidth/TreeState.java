@@ -27,10 +27,6 @@ public record TreeState(RootQdisc root, Map<Integer, ClassState> classes, Map<In
         public boolean kernelDefault() {
             return handle == 0;
         }
-
-        public String describe() {
-            return "qdisc " + kind + " " + Integer.toHexString(handle >>> 16) + ": root";
-        }
     }
 
     /** An HTB class under our root, in the kernel's units (bytes/s, ticks). */

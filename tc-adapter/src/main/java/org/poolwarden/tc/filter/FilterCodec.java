@@ -36,7 +36,17 @@ public final class FilterCodec {
      */
     public static void writeU32(NetlinkWriter w, int flags, int seq, int ifindex, int parent, int prio, int protocol,
                                 U32Selector sel, int classId, int redirectIfindex) {
-        TcMessages.begin(w, Rtnl.RTM_NEWTFILTER, flags, seq, ifindex, 0, parent, TcMessages.filterInfo(prio, protocol), U32);
+        writeU32(w, flags, seq, ifindex, parent, prio, protocol, 0, sel, classId, redirectIfindex);
+    }
+
+    /**
+     * As above with a chosen u32 {@code handle} (0: the kernel picks one). A handle with only the node id set
+     * ("::1") lands in the priority's own hash table, whichever table id the kernel gave it.
+     */
+    public static void writeU32(NetlinkWriter w, int flags, int seq, int ifindex, int parent, int prio, int protocol,
+                                int handle, U32Selector sel, int classId, int redirectIfindex) {
+        TcMessages.begin(w, Rtnl.RTM_NEWTFILTER, flags, seq, ifindex, handle, parent, TcMessages.filterInfo(prio, protocol),
+                U32);
         int opts = w.beginNested(Rtnl.TCA_OPTIONS);
         if (classId != 0) {
             w.u32(TCA_U32_CLASSID, classId);
@@ -106,7 +116,12 @@ public final class FilterCodec {
 
     /** RTM_DELTFILTER of every filter at {@code prio} under {@code parent}. */
     public static void writeDelete(NetlinkWriter w, int seq, int ifindex, int parent, int prio, int protocol) {
-        TcMessages.begin(w, Rtnl.RTM_DELTFILTER, TcMessages.DELETE, seq, ifindex, 0, parent,
+        writeDelete(w, seq, ifindex, parent, prio, protocol, 0);
+    }
+
+    /** RTM_DELTFILTER of the one filter {@code handle} at {@code prio} (0: all of them). */
+    public static void writeDelete(NetlinkWriter w, int seq, int ifindex, int parent, int prio, int protocol, int handle) {
+        TcMessages.begin(w, Rtnl.RTM_DELTFILTER, TcMessages.DELETE, seq, ifindex, handle, parent,
                 TcMessages.filterInfo(prio, protocol), null);
         w.endMessage();
     }

@@ -42,6 +42,12 @@ abstract class BandwidthControllerContract {
     /** Installs a root qdisc that is not ours. */
     abstract void installForeignRoot() throws Exception;
 
+    /** Someone else's ingress qdisc ({@code ingress} or {@code clsact}) with a u32 filter at {@code filterPrio} (0: none). */
+    abstract void installForeignIngress(String kind, int filterPrio) throws Exception;
+
+    /** Someone deletes our ingress redirect. */
+    abstract void deleteIngressRedirectOutside() throws Exception;
+
     /** A class's rate in bits/s as the kernel has it, or -1 when there is no such class under our root. */
     abstract long kernelRate(int minor) throws Exception;
 
@@ -130,21 +136,80 @@ abstract class BandwidthControllerContract {
         assertTrue(controller.apply(spec(29 * MBIT, 40 * MBIT)).unchanged());
     }
 
-    @Test
-    void aForeignRootIsReportedAndLeftAloneUnlessTakingOverIsAllowed() throws Exception {
-        installForeignRoot();
+    /** Asserts that {@code spec} fails with a one-line {@link ForeignObjectException} and changes nothing. */
+    ForeignObjectException assertRefused(BandwidthSpec spec, String object) throws Exception {
         String before = snapshot();
-        ApplyReport r = controller.apply(spec(29 * MBIT, 40 * MBIT));
-        assertEquals(1, r.foreignRoots().size(), r.toString());
-        assertTrue(r.foreignRoots().get(0).contains(device()), r.foreignRoots().toString());
-        assertEquals(0, r.changesSent());
-        assertEquals(before, snapshot());
-        assertEquals(1, controller.counters().foreignRootsSeen());
+        long sent = controller.counters().changesSent();
+        ForeignObjectException e = assertThrows(ForeignObjectException.class, () -> controller.apply(spec));
+        assertEquals(device(), e.device(), e.getMessage());
+        assertTrue(e.getMessage().startsWith(device() + ": " + object), e.getMessage());
+        assertFalse(e.getMessage().contains("\n"), e.getMessage());
+        assertEquals(before, snapshot(), "a refused apply changed the kernel");
+        assertEquals(sent, controller.counters().changesSent());
+        return e;
+    }
+
+    @Test
+    void aForeignRootFailsTheApplyNamingDeviceAndHandleAndChangesNothingUnlessTakingOverIsAllowed() throws Exception {
+        installForeignRoot();
+        assertRefused(spec(29 * MBIT, 40 * MBIT), "root qdisc ");
+        ForeignObjectException e = assertRefused(new BandwidthSpec(device(), LINK, tree(29 * MBIT, 40 * MBIT),
+                tree(15 * MBIT, 20 * MBIT), false), "root qdisc ");
+        assertTrue(e.object().endsWith(" 1:"), e.object());
+        assertEquals(2, controller.counters().foreignRootsSeen());
 
         BandwidthSpec takeOver = new BandwidthSpec(device(), LINK, tree(29 * MBIT, 40 * MBIT), null, true);
-        ApplyReport taken = controller.apply(takeOver);
-        assertTrue(taken.foreignRoots().isEmpty());
+        controller.apply(takeOver);
         assertEquals(29 * MBIT, kernelRate(WEB));
+    }
+
+    BandwidthSpec both() {
+        return new BandwidthSpec(device(), LINK, tree(29 * MBIT, 40 * MBIT), tree(15 * MBIT, 20 * MBIT), false);
+    }
+
+    /** With someone else's ingress qdisc in place: we add our redirect to it, and remove leaves it as it was. */
+    void assertSharedIngress(String kind, int foreignFilterPrio) throws Exception {
+        installForeignIngress(kind, foreignFilterPrio);
+        String before = snapshot();
+        ApplyReport r = controller.apply(both());
+        assertTrue(r.changes().stream().noneMatch(c -> c.contains("CreateQdisc")), r.changes().toString());
+        assertEquals(4, controller.stats(device()).ingress().size());
+        assertTrue(controller.apply(both()).unchanged());
+        controller.remove(device());
+        assertEquals(before, snapshot(), "remove left the foreign " + kind + " qdisc exactly as it was");
+    }
+
+    @Test
+    void aForeignIngressQdiscWithoutFiltersIsSharedAndStaysAfterRemove() throws Exception {
+        assertSharedIngress("ingress", 0);
+    }
+
+    @Test
+    void aForeignIngressFilterStaysAndOnlyOurRedirectGoes() throws Exception {
+        assertSharedIngress("ingress", 5);
+    }
+
+    @Test
+    void aForeignClsactIsSharedToo() throws Exception {
+        assertSharedIngress("clsact", 7);
+    }
+
+    @Test
+    void aForeignFilterAtOurIngressPriorityFailsTheApplyAndChangesNothing() throws Exception {
+        installForeignIngress("ingress", BandwidthController.INGRESS_REDIRECT_PRIO);
+        assertRefused(both(), "ingress filter u32 prio " + BandwidthController.INGRESS_REDIRECT_PRIO);
+        // an egress-only spec does not need that priority
+        controller.apply(spec(29 * MBIT, 40 * MBIT));
+    }
+
+    @Test
+    void anIngressQdiscWeCreatedGoesWithRemoveEvenAfterOurRedirectWasReplaced() throws Exception {
+        String pristine = snapshot();
+        controller.apply(both());
+        deleteIngressRedirectOutside();
+        assertEquals(1, controller.apply(both()).driftCorrected());
+        controller.remove(device());
+        assertEquals(pristine, snapshot());
     }
 
     void assertRejected(BandwidthSpec bad, String field) throws Exception {
@@ -186,8 +251,7 @@ abstract class BandwidthControllerContract {
 
     @Test
     void ingressGetsItsOwnTreeAndStatistics() throws Exception {
-        BandwidthSpec both = new BandwidthSpec(device(), LINK, tree(29 * MBIT, 40 * MBIT), tree(15 * MBIT, 20 * MBIT),
-                false);
+        BandwidthSpec both = both();
         ApplyReport r = controller.apply(both);
         assertTrue(r.changesSent() > 0);
         BandwidthStats s = controller.stats(device());

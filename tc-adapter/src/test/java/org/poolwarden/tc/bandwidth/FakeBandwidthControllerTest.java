@@ -34,6 +34,16 @@ class FakeBandwidthControllerTest extends BandwidthControllerContract {
     }
 
     @Override
+    void installForeignIngress(String kind, int filterPrio) {
+        fake.installForeignIngress(device(), kind, filterPrio);
+    }
+
+    @Override
+    void deleteIngressRedirectOutside() {
+        fake.deleteIngressFilters(device(), BandwidthController.INGRESS_REDIRECT_PRIO);
+    }
+
+    @Override
     long kernelRate(int minor) {
         return fake.classRate(device(), minor);
     }

@@ -70,6 +70,21 @@ class RtnetlinkBandwidthControllerKernelTest extends BandwidthControllerContract
     }
 
     @Override
+    void installForeignIngress(String kind, int filterPrio) throws Exception {
+        tc("qdisc", "add", "dev", "pipe0", kind);
+        if (filterPrio != 0) {
+            tc("filter", "add", "dev", "pipe0", "parent", "clsact".equals(kind) ? "ffff:fff2" : "ffff:", "prio",
+                    Integer.toString(filterPrio), "protocol", "ip", "u32", "match", "ip", "dst", "10.1.1.1/32",
+                    "flowid", "1:1");
+        }
+    }
+
+    @Override
+    void deleteIngressRedirectOutside() throws Exception {
+        tc("filter", "del", "dev", "pipe0", "ingress", "prio", Integer.toString(BandwidthController.INGRESS_REDIRECT_PRIO));
+    }
+
+    @Override
     long kernelRate(int minor) throws Exception {
         String out = tc("class", "show", "dev", "pipe0", "classid", "5057:" + Integer.toHexString(minor));
         Matcher m = Pattern.compile(" rate (\\d+)([KMG]?)bit").matcher(out);
@@ -97,6 +112,7 @@ class RtnetlinkBandwidthControllerKernelTest extends BandwidthControllerContract
             sb.append(tc("-d", "class", "show", "dev", dev));
             sb.append(tc("filter", "show", "dev", dev));
             sb.append(tc("filter", "show", "dev", dev, "ingress"));
+            sb.append(tc("filter", "show", "dev", dev, "parent", "ffff:fff2")); // clsact's ingress side
         }
         return sb.toString();
     }
@@ -148,6 +164,17 @@ class RtnetlinkBandwidthControllerKernelTest extends BandwidthControllerContract
         ApplyReport r = controller.apply(new BandwidthSpec(device(), LINK, null, tree(15 * MBIT, 20 * MBIT), false));
         assertEquals(1, r.driftCorrected(), r.toString());
         assertTrue(tc("filter", "show", "dev", "pipe0", "ingress").contains("mirred"));
+    }
+
+    @Test
+    void aDeviceThatIsNotAnIfbUnderOurIfbsNameFailsTheApplyAndIsLeftAlone() throws Exception {
+        String show = sh("ip", "-n", ns, "-o", "link", "show", "dev", "pipe0");
+        String ifb = RtnetlinkBandwidthController.ifbName(Integer.parseInt(show.substring(0, show.indexOf(':'))));
+        sh("ip", "-n", ns, "link", "add", ifb, "type", "veth", "peer", "name", "theirs0");
+        ForeignObjectException e = assertRefused(both(), "interface " + ifb + " (a veth)");
+        assertTrue(e.getMessage().contains("reserved for poolwarden's IFB of pipe0"), e.getMessage());
+        controller.remove(device());
+        assertTrue(sh("ip", "-n", ns, "-o", "link").contains(" " + ifb + "@"), "remove left their veth alone");
     }
 
     static String sh(String... cmd) throws Exception {
