@@ -315,6 +315,7 @@ public final class AgentCommand implements java.util.concurrent.Callable<Integer
         m.put("enforcer_releases", c.releases);
         m.put("enforcer_tc_changes", c.tcChanges);
         m.put("enforcer_tc_drift", c.tcDrift);
+        m.put("enforcer_foreign_objects", c.foreignObjects);
         m.put("enforcer_nft_commands", c.nftCommands);
         m.put("enforcer_nft_drift", c.nftDrift);
         m.put("enforcer_cpu_writes", c.cpuWrites);

@@ -20,6 +20,7 @@ import org.poolwarden.tc.bandwidth.ApplyReport;
 import org.poolwarden.tc.bandwidth.BandwidthController;
 import org.poolwarden.tc.bandwidth.BandwidthSpec;
 import org.poolwarden.tc.bandwidth.BandwidthStats;
+import org.poolwarden.tc.bandwidth.ForeignObjectException;
 
 /**
  * The {@link Enforcer} over the three adapters: per app a CPU group (weight, cap) holding its processes; per pipe
@@ -49,7 +50,9 @@ public final class KernelEnforcer implements Enforcer, AutoCloseable {
     /** Observability: written by the control thread, read by anyone. */
     public static final class Counters {
         public volatile long applies, applyFailures, rejectedPlans, releases, cleanups, cpuWrites, tcChanges,
-                tcDrift, nftCommands, nftDrift, cgroup2Moves, skippedFlowRules;
+                tcDrift, nftCommands, nftDrift, cgroup2Moves, skippedFlowRules,
+                /** Pipes left alone because a foreign root qdisc sits where our tree goes. */
+                foreignObjects;
         public volatile String lastError;
         /** Flow rules the last apply could not express in nftables (sctp, icmp, protocol-only), one line each. */
         public volatile List<String> skipped = List.of();
@@ -115,12 +118,20 @@ public final class KernelEnforcer implements Enforcer, AutoCloseable {
         if (r.drift()) counters.nftDrift++;
 
         Set<String> wanted = new HashSet<>();
+        // A foreign root qdisc on one pipe leaves that pipe alone (the adapter changed nothing there); the other
+        // pipes and the CPU side are still reconciled, and the apply fails at the end naming that pipe.
+        List<RuntimeException> foreign = new ArrayList<>();
         for (BandwidthSpec s : d.pipes().values()) {
-            ApplyReport rep = ports.tc().apply(s);
-            counters.tcChanges += rep.changesSent();
-            counters.tcDrift += rep.driftCorrected();
-            devicesTouched.add(s.device());
             wanted.add(s.device());
+            try {
+                ApplyReport rep = ports.tc().apply(s);
+                counters.tcChanges += rep.changesSent();
+                counters.tcDrift += rep.driftCorrected();
+                devicesTouched.add(s.device());
+            } catch (ForeignObjectException e) {
+                counters.foreignObjects++;
+                foreign.add(e);
+            }
         }
         if (!tookOver) {
             // After a restart our trees may sit on pipes that no longer have allocations: look once at every pipe.
@@ -146,6 +157,7 @@ public final class KernelEnforcer implements Enforcer, AutoCloseable {
             }
             g2.reconcile(d.cgroup2().keySet());
         }
+        rethrow(foreign, "reconcile");
     }
 
     /** Back to monitor: nothing of ours stays in the kernel; processes go back out of our groups. Idempotent. */
@@ -195,17 +207,18 @@ public final class KernelEnforcer implements Enforcer, AutoCloseable {
                 names.add(d.name());
                 indexes.add(d.index());
             }
+            // The adapter's remove touches only what it recognises as ours (our root handle, our redirect filter,
+            // our IFB), so every interface is handed to it: a redirect left behind by a deleted IFB goes too.
             for (NetDevices.Device d : all) {
                 if (d.name().startsWith(IFB_PREFIX)) continue;
                 boolean ifb = names.contains(IFB_PREFIX + d.index());
-                boolean root = hasOurRoot(d.name());
-                if (root || ifb) {
-                    step(errors, () -> {
-                        ports.tc().remove(d.name());
-                        done.add("tc on " + d.name() + (root ? " (root qdisc 5057:)" : "") + (ifb ? " (ingress, "
-                                + IFB_PREFIX + d.index() + ")" : ""));
-                    });
-                }
+                step(errors, () -> {
+                    long before = ports.tc().counters().changesSent();
+                    ports.tc().remove(d.name());
+                    if (ifb || ports.tc().counters().changesSent() > before) {
+                        done.add("tc on " + d.name() + (ifb ? " (ingress, " + IFB_PREFIX + d.index() + ")" : ""));
+                    }
+                });
             }
             // IFBs whose pipe interface is gone can no longer be found through it
             for (NetDevices.Device d : ports.devices().all()) {
@@ -237,10 +250,7 @@ public final class KernelEnforcer implements Enforcer, AutoCloseable {
         return done;
     }
 
-    /**
-     * The devices among {@code devices} that carry our root qdisc or have our IFB: only those are handed to the tc
-     * adapter's remove, which would also take an ingress qdisc that has no filters, ours or not.
-     */
+    /** The devices among {@code devices} that carry our root qdisc or have our IFB (the rest need no remove). */
     private Set<String> withOurObjects(java.util.Collection<String> devices) {
         Map<String, Integer> indexes = new java.util.HashMap<>();
         Set<String> ifbs = new HashSet<>();

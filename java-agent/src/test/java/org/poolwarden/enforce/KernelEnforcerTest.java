@@ -15,6 +15,7 @@ import org.poolwarden.policy.BandwidthAllocation;
 import org.poolwarden.policy.CpuAllocation;
 import org.poolwarden.policy.PolicyPlan;
 import org.poolwarden.tc.bandwidth.BandwidthController;
+import org.poolwarden.tc.bandwidth.ForeignObjectException;
 
 class KernelEnforcerTest {
     static final long MBIT = 1_000_000;
@@ -54,6 +55,24 @@ class KernelEnforcerTest {
 
         e.release(); // idempotent
         assertTrue(host.nothingOfOurs());
+    }
+
+    @Test
+    void aForeignRootOnAPipeFailsTheApplyButStillReconcilesTheCpuSide() {
+        host.tc.installForeignRoot("eth0", "tbf");
+        String foreign = host.tc.snapshot();
+        KernelEnforcer e = host.enforcer();
+
+        ForeignObjectException x = assertThrows(ForeignObjectException.class, () -> e.apply(host.plan(), host.inventory()));
+        assertTrue(x.getMessage().contains("eth0"), x.getMessage());
+        assertEquals(foreign, host.tc.snapshot(), "the foreign root is left exactly as it was");
+        assertEquals(Set.of("web", "batch"), host.cpu.list().keySet(), "the CPU side is reconciled all the same");
+        assertEquals(1, e.counters().foreignObjects);
+        assertEquals(1, e.counters().applyFailures);
+
+        e.cleanup();
+        assertEquals(foreign, host.tc.snapshot(), "cleanup leaves the foreign root alone too");
+        assertTrue(host.cpu.list().isEmpty());
     }
 
     @Test
