@@ -87,9 +87,10 @@ public final class AgentCommand implements java.util.concurrent.Callable<Integer
     @Option(names = "--store", paramLabel = "FILE", description = "the history store (default: ${DEFAULT-VALUE})")
     Path store = DEFAULT_STORE;
 
-    @Option(names = "--cgroup-root", paramLabel = "NAME", description = "our cgroup root in each hierarchy "
-            + "(default: ${DEFAULT-VALUE})")
-    String cgroupRoot = CpuControllers.DEFAULT_ROOT;
+    @Option(names = "--cgroup-root", paramLabel = "PATH", description = "our cgroup root in each hierarchy, "
+            + "relative to the mount; overrides the config's cgroups.root (default: that, else "
+            + CpuControllers.DEFAULT_ROOT + ")")
+    String cgroupRoot;
 
     @Option(names = "--netns", paramLabel = "PATH", description = "the network namespace whose interfaces and "
             + "nftables are managed, e.g. /run/netns/NAME (default: the agent's own)")
@@ -110,18 +111,27 @@ public final class AgentCommand implements java.util.concurrent.Callable<Integer
         if (apiListen != null) api.listen = apiListen;
         Log log = api.log();
         Mode forced = parseMode();
-        HostEnforcement.Settings settings = new HostEnforcement.Settings(cgroupRoot, netns,
-                java.util.Set.copyOf(ingressPipes));
-        if (cleanup) return cleanup(settings, log);
+        checkRootOption();
+        if (cleanup) return cleanup(new HostEnforcement.Settings(cleanupRoot(log), netns,
+                java.util.Set.copyOf(ingressPipes)), log);
+        // The root is fixed for the agent's life: the enforcer and its cgroups are built on it once.
+        AtomicReference<String> runningRoot = new AtomicReference<>();
 
         LoopAgentApi.ConfigSource source = new LoopAgentApi.ConfigSource() {
             @Override
             public ConfigLoader.Result load() {
                 ConfigLoader.Result r = loadConfig(config);
-                if (!r.valid() || forced == null) return r;
+                if (!r.valid()) return r;
                 PoolwardenConfig c = r.config();
-                return new ConfigLoader.Result(new PoolwardenConfig(forced, c.timers(), c.pipes(), c.apps(),
-                        c.exchange(), c.pool()), List.of());
+                String root = runningRoot.get();
+                if (root != null && !root.equals(c.cgroups().root()) && cgroupRoot == null) {
+                    log.warn("cgroups.root changed in the config; it takes effect when the agent restarts",
+                            "running", root, "configured", c.cgroups().root());
+                }
+                // The running config names the root in use (--cgroup-root, or the one read at start).
+                return new ConfigLoader.Result(new PoolwardenConfig(forced == null ? c.mode() : forced, c.timers(),
+                        c.pipes(), c.apps(), c.exchange(), c.pool(),
+                        new PoolwardenConfig.Cgroups(root == null ? rootFor(c) : root)), List.of());
             }
 
             @Override
@@ -134,6 +144,9 @@ public final class AgentCommand implements java.util.concurrent.Callable<Integer
             logErrors(log, "config invalid; not starting", first.errors());
             return Main.EXIT_FAILURE;
         }
+        runningRoot.set(first.config().cgroups().root());
+        HostEnforcement.Settings settings = new HostEnforcement.Settings(runningRoot.get(), netns,
+                java.util.Set.copyOf(ingressPipes));
         ApiServer.Config apiConfig = api.apiConfig();
 
         HistoryStore writer = HistoryStore.open(store);
@@ -206,7 +219,7 @@ public final class AgentCommand implements java.util.concurrent.Callable<Integer
             log.info("agent started", "mode", first.config().mode().name().toLowerCase(java.util.Locale.ROOT),
                     "config", source.describe(), "apps", first.config().apps().size(), "api", server.url(),
                     "cpu_controller", cpuController, "cgroup_root",
-                    cgroupRoot, "netns", netns == null ? "own" : netns.toString(), "store", store.toString(),
+                    settings.cgroupRoot(), "netns", netns == null ? "own" : netns.toString(), "store", store.toString(),
                     "pid", ProcessHandle.current().pid());
             // Wait for a stop signal, or for the control thread to die (a bug: Agent.tick catches per-tick errors).
             while (!stop.await(500, TimeUnit.MILLISECONDS)) {
@@ -267,6 +280,21 @@ public final class AgentCommand implements java.util.concurrent.Callable<Integer
     private static void logErrors(Log log, String msg, List<ConfigError> errors) {
         log.error(msg, "errors", errors.size());
         for (ConfigError e : errors) log.error("config error", "error", e.toString());
+    }
+
+    /** --cgroup-root, else a valid config's cgroups.root checked like the binder does, else the default. */
+    private String rootFor(PoolwardenConfig c) {
+        return cgroupRoot != null ? cgroupRoot : c.cgroups().root();
+    }
+
+    /** --cleanup must work with a broken config too: then the flag or the default root. */
+    private String cleanupRoot(Log log) {
+        if (cgroupRoot != null) return cgroupRoot;
+        ConfigLoader.Result r = loadConfig(config);
+        if (r.valid()) return r.config().cgroups().root();
+        log.warn("config invalid; cleaning up the default cgroup root", "root", CpuControllers.DEFAULT_ROOT,
+                "config", describeSource(config));
+        return CpuControllers.DEFAULT_ROOT;
     }
 
     private int cleanup(HostEnforcement.Settings settings, Log log) {
@@ -359,6 +387,15 @@ public final class AgentCommand implements java.util.concurrent.Callable<Integer
     private static String version() {
         String v = Main.class.getPackage().getImplementationVersion();
         return v == null ? "dev" : v;
+    }
+
+    private void checkRootOption() {
+        if (cgroupRoot == null) return;
+        try {
+            org.poolwarden.cgroup.GroupNames.checkRoot(cgroupRoot);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--cgroup-root: " + e.getMessage());
+        }
     }
 
     private Mode parseMode() {
