@@ -176,6 +176,7 @@ public final class AgentCommand implements java.util.concurrent.Callable<Integer
                     Clock.systemUTC(), () -> extraCounters(eaRef.get()));
             Agent agent;
             String cpuController;
+            moveOutOfRootAncestry(settings.cgroupRoot(), log);
             try {
                 ea = EnforcedAgent.create(first.config(), settings, writer, s -> {
                     SampleTap t = new SampleTap(s);
@@ -280,6 +281,20 @@ public final class AgentCommand implements java.util.concurrent.Callable<Integer
     private static void logErrors(Log log, String msg, List<ConfigError> errors) {
         log.error(msg, "errors", errors.size());
         for (ConfigError e : errors) log.error("config error", "error", e.toString());
+    }
+
+    /** On pure cgroup v2 under a delegating unit: see {@link OwnCgroup}. A failure is logged; enforcement says why. */
+    private static void moveOutOfRootAncestry(String root, Log log) {
+        try {
+            org.poolwarden.cgroup.CgroupLayout layout = org.poolwarden.cgroup.CgroupLayout.detect();
+            if (layout.mode() != org.poolwarden.cgroup.CgroupLayout.Mode.V2) return;
+            String leaf = OwnCgroup.leaveRootAncestry(layout.unifiedMount(), root,
+                    Files.readAllLines(Path.of("/proc/self/cgroup")), ProcessHandle.current().pid());
+            if (leaf != null) log.info("moved the agent's process out of its cgroup root's ancestry", "cgroup", leaf);
+        } catch (IOException | RuntimeException e) {
+            log.warn("cannot move the agent's process into a leaf cgroup; enabling cpu below it will fail",
+                    "root", root, "error", Main.oneLine(e));
+        }
     }
 
     /** --cgroup-root, else a valid config's cgroups.root checked like the binder does, else the default. */
