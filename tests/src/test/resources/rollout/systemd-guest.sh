@@ -47,10 +47,15 @@ journalctl -u poolwarden --no-pager -o cat | tail -12 | sed 's/^/PWLOG /'
 i=0
 while [ $i -lt 90 ] && ! grep -qx "$SLEEPER" $SVC/apps/sleeper/cgroup.procs 2>/dev/null; do sleep 1; i=$((i + 1)); done
 say group waited=$i procs=$(cat $SVC/apps/sleeper/cgroup.procs 2>/dev/null | tr '\n' ,) sleeper=$SLEEPER weight=$(cat $SVC/apps/sleeper/cpu.weight 2>/dev/null) subtree=$(cat $SVC/cgroup.subtree_control | tr ' ' ,) svc_procs=$(cat $SVC/cgroup.procs | tr '\n' ,)
+if ! grep -qx "$SLEEPER" $SVC/apps/sleeper/cgroup.procs 2>/dev/null; then
+  # Diagnosis only: can root outside the unit's sandbox move it?
+  echo "$SLEEPER" > $SVC/apps/sleeper/cgroup.procs 2>/tmp/move.err
+  say manual-move rc=$? err=$(tr ' ' _ < /tmp/move.err)
+fi
 say tree $(cd $C/poolwarden.slice && find . -mindepth 1 -type d | sort | tr '\n' ' ')
 st=$(api /v1/status)
 echo "$st" | tr -d '\n ' | sed 's/,"/\n"/g' | grep -E 'enforcer_|slow_tick|lastSlow|alarm|processes|runningApps' | tr '\n' ' ' | sed 's/^/PWSTATUS /'; echo
-journalctl -u poolwarden --no-pager -o cat | grep -E 'level=(warn|error)' | head -5 | cut -c1-400 | sed 's/^/PWLOG /'
+journalctl -u poolwarden --no-pager -o cat | grep -E 'level=(warn|error)' | head -4 | cut -c1-600 | sed 's/^/PWLOG /'
 say status-before mode=$(echo "$st" | json mode) apps=$(echo "$st" | json apps) started=$(echo "$st" | json started)
 
 # Reload: monitor mode and one more app; the agent must release what it made and keep running as the same process.

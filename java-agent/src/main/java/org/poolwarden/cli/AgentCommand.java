@@ -172,6 +172,8 @@ public final class AgentCommand implements java.util.concurrent.Callable<Integer
             }, ControlQueue.DEFAULT_TIMEOUT_MILLIS);
             AtomicReference<SampleTap> tapRef = new AtomicReference<>();
             AtomicReference<EnforcedAgent> eaRef = new AtomicReference<>();
+            AtomicReference<Agent> agentRef = new AtomicReference<>();
+            TickErrorLog tickErrors = new TickErrorLog(agentRef::get, log);
             LoopAgentApi loopApi = new LoopAgentApi(queue, tapRef::get, reader, source, hostname(), version(),
                     Clock.systemUTC(), () -> extraCounters(eaRef.get()));
             Agent agent;
@@ -182,7 +184,7 @@ public final class AgentCommand implements java.util.concurrent.Callable<Integer
                     SampleTap t = new SampleTap(s);
                     tapRef.set(t);
                     return t;
-                }, List.of(loopApi));
+                }, List.of(loopApi, tickErrors));
                 eaRef.set(ea);
                 agent = ea.agent();
                 cpuController = ea.enforcer().ports().cpu().getClass().getSimpleName();
@@ -197,10 +199,11 @@ public final class AgentCommand implements java.util.concurrent.Callable<Integer
                 tapRef.set(t);
                 agent = new Agent(first.config(), MonitorOnly.detector(first.config(), hostname()),
                         HostResources.ofThisHost(), MonitorOnly.enforcer(reason), t, writer,
-                        System::currentTimeMillis, List.of(loopApi));
+                        System::currentTimeMillis, List.of(loopApi, tickErrors));
                 cpuController = "none";
             }
             loopApi.bind(agent);
+            agentRef.set(agent);
             runner = AgentRunner.system(agent);
             runnerRef.set(runner);
 
@@ -319,6 +322,37 @@ public final class AgentCommand implements java.util.concurrent.Callable<Integer
             log.info("cleanup done", "removed", done.size(), "cgroup_root", settings.cgroupRoot());
         }
         return 0;
+    }
+
+    /**
+     * Puts a failing slow tick's error into the log: the loop only counts it ({@code slow_tick_errors}), and an
+     * operator must see why enforcement fails. Logged when the message changes, so a persistent error is one line,
+     * not one every 2 s.
+     */
+    static final class TickErrorLog implements org.poolwarden.agent.TickListener {
+        private final java.util.function.Supplier<Agent> agent;
+        private final Log log;
+        private long seenErrors;
+        private String lastLogged;
+
+        TickErrorLog(java.util.function.Supplier<Agent> agent, Log log) {
+            this.agent = agent;
+            this.log = log;
+        }
+
+        @Override
+        public void onSlowTick(long nowNanos) {
+            Agent a = agent.get();
+            if (a == null) return;
+            long errors = a.counters().slowTickErrors;
+            if (errors == seenErrors) return;
+            seenErrors = errors;
+            String error = a.counters().lastSlowTickError;
+            if (error != null && !error.equals(lastLogged)) {
+                lastLogged = error;
+                log.error("slow tick failed", "error", error.replace('\n', ' '), "slow_tick_errors", errors);
+            }
+        }
     }
 
     /** The agent without kernel enforcement: /proc detection and sampling only. */

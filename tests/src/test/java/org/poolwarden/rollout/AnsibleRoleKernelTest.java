@@ -142,8 +142,8 @@ class AnsibleRoleKernelTest {
         v.put("poolwarden_log_file", work.resolve("agent.log").toString());
         v.put("poolwarden_agent_command", agentCommand("/usr/bin/poolwarden", work.resolve("agent"), apiPort));
         v.put("poolwarden_pipes", List.of(Map.of("name", "loop", "interface", "lo", "capacity", "1gbit")));
-        // The agent's cgroups go under this run's own root (the config key the role passes through).
-        v.put("poolwarden_config_extra", Map.of("cgroups", Map.of("root", cgroupRoot)));
+        // The agent's cgroups go under this run's own root (cgroups.root in the config the role writes).
+        v.put("poolwarden_cgroup_root", cgroupRoot);
         v.put("poolwarden_config_files", List.of(Map.of("src", work.resolve("reports.xml").toString(),
                 "dest", "50-reports.xml")));
         v.put("poolwarden_apps", apps());
@@ -260,6 +260,7 @@ class AnsibleRoleKernelTest {
         JsonNode config = new YAMLMapper().readTree(configFile().toFile());
         assertEquals("monitor", config.path("mode").asText(), "monitor is the default");
         assertEquals("lo", config.path("pipes").path(0).path("interface").asText());
+        assertEquals(cgroupRoot, config.path("cgroups").path("root").asText());
         assertEquals(List.of("web", "backup"), List.of(config.path("apps").path(0).path("name").asText(),
                 config.path("apps").path(1).path("name").asText()));
 
