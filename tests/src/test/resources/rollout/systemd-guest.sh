@@ -40,6 +40,7 @@ systemctl start poolwarden.service
 rc=$?
 say start rc=$rc seconds=$(echo "$(up) $t" | awk '{print $1-$2}') active=$(systemctl is-active poolwarden.service)
 PID=$(systemctl show -p MainPID --value poolwarden.service)
+say slice subtree=$(tr ' ' , < $C/poolwarden.slice/cgroup.subtree_control)
 say main pid=$PID cgroup=$(cut -d: -f3 /proc/$PID/cgroup 2>/dev/null) delegate=$(systemctl show -p Delegate --value poolwarden.service)
 journalctl -u poolwarden --no-pager -o cat | tail -12 | sed 's/^/PWLOG /'
 
