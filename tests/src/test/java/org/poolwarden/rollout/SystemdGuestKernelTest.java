@@ -31,8 +31,8 @@ import org.poolwarden.testing.KernelTest;
  * (SIGHUP: the same PID and start time, the new config visible through the API, monitor mode releasing the group),
  * stop (no poolwarden cgroup, nftables table, qdisc or IFB left).
  *
- * <p>Slow: the boot alone takes 30-80 s under TCG on the 2-core build machine, the whole run 4-8 minutes (the JVM is
- * interpreted-slow there). So it is tagged {@code vm} and left out of the normal build; run it with
+ * <p>Slow: the boot alone takes 24-84 s under TCG on the 2-core build machine (depending on its load), a passing run
+ * 2-5 minutes (133 s measured at a quiet moment; the JVM is slow under TCG). So it is tagged {@code vm} and left out of the normal build; run it with
  * {@code mvn -pl tests -am verify -Pvm -Dtest=SystemdGuestKernelTest -Dsurefire.failIfNoSpecifiedTests=false}.
  */
 @Tag("vm")
