@@ -11,19 +11,22 @@ import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
 
-/** Writes an uncompressed "newc" cpio archive, the format the kernel unpacks as an initramfs. */
-final class Initramfs implements AutoCloseable {
+/**
+ * Writes an uncompressed "newc" cpio archive, the format the kernel unpacks as an initramfs. Public for the other
+ * modules' qemu tests (the tests module's systemd guest), through this module's test-jar.
+ */
+public final class Initramfs implements AutoCloseable {
     private final OutputStream out;
     private final Set<String> dirs = new HashSet<>();
     private long written;
     private int ino = 1;
 
-    Initramfs(Path file) throws IOException {
+    public Initramfs(Path file) throws IOException {
         out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 20);
     }
 
     /** Adds a directory (and its parents). */
-    Initramfs dir(String path) throws IOException {
+    public Initramfs dir(String path) throws IOException {
         String p = strip(path);
         if (p.isEmpty() || dirs.contains(p)) {
             return this;
@@ -37,7 +40,7 @@ final class Initramfs implements AutoCloseable {
         return this;
     }
 
-    Initramfs file(String path, byte[] data, int perm) throws IOException {
+    public Initramfs file(String path, byte[] data, int perm) throws IOException {
         String p = strip(path);
         int slash = p.lastIndexOf('/');
         if (slash > 0) {
@@ -47,16 +50,16 @@ final class Initramfs implements AutoCloseable {
         return this;
     }
 
-    Initramfs file(String path, Path source) throws IOException {
+    public Initramfs file(String path, Path source) throws IOException {
         return file(path, Files.readAllBytes(source), Files.isExecutable(source) ? 0755 : 0644);
     }
 
-    Initramfs text(String path, String text, int perm) throws IOException {
+    public Initramfs text(String path, String text, int perm) throws IOException {
         return file(path, text.getBytes(StandardCharsets.UTF_8), perm);
     }
 
     /** Copies a directory tree, following symlinks to their content. */
-    Initramfs tree(String path, Path source) throws IOException {
+    public Initramfs tree(String path, Path source) throws IOException {
         List<Path> all;
         try (Stream<Path> s = Files.walk(source)) {
             all = s.sorted().toList();

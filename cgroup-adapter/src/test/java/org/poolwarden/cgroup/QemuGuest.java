@@ -22,17 +22,17 @@ import org.poolwarden.testing.KernelRequirement;
 /**
  * A Debian stock kernel under qemu (TCG: no KVM here) with a tiny initramfs: static busybox, an init script, and
  * optionally a jlinked JRE with a classpath. Installs qemu-system-x86, linux-image-amd64 and busybox-static with
- * apt-get when they are missing and we are root.
+ * apt-get when they are missing and we are root. Public for the other modules' qemu tests, through the test-jar.
  */
-final class QemuGuest {
-    static final List<String> PACKAGES = List.of("qemu-system-x86", "linux-image-amd64", "busybox-static");
-    static final String QEMU = "/usr/bin/qemu-system-x86_64";
+public final class QemuGuest {
+    public static final List<String> PACKAGES = List.of("qemu-system-x86", "linux-image-amd64", "busybox-static");
+    public static final String QEMU = "/usr/bin/qemu-system-x86_64";
 
     private QemuGuest() {
     }
 
     /** Makes sure qemu, a kernel and static busybox are there; skips (or fails under CI) when they cannot be. */
-    static void ensureInstalled() throws IOException, InterruptedException {
+    public static void ensureInstalled() throws IOException, InterruptedException {
         if (missing().isEmpty()) {
             return;
         }
@@ -79,7 +79,7 @@ final class QemuGuest {
     }
 
     /** The newest installed kernel image (a bzImage; qemu boots it directly). */
-    static Path kernel() throws IOException {
+    public static Path kernel() throws IOException {
         List<Path> all = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(Path.of("/boot"), "vmlinuz-*")) {
             ds.forEach(all::add);
@@ -128,9 +128,9 @@ final class QemuGuest {
     }
 
     /** The console output of one boot, and how long it took. */
-    record Boot(String console, double seconds, boolean finished) {
+    public record Boot(String console, double seconds, boolean finished) {
         /** The "PW " lines: key (second word) → rest of the line; later lines with the same key win. */
-        Map<String, String> results() {
+        public Map<String, String> results() {
             Map<String, String> out = new LinkedHashMap<>();
             for (String line : console.split("\r?\n")) {
                 int i = line.indexOf("PW ");
@@ -145,10 +145,23 @@ final class QemuGuest {
 
     static Boot boot(Path kernel, Path initramfs, Path consoleLog, int cpus, int limitSeconds)
             throws IOException, InterruptedException {
-        List<String> cmd = List.of(QEMU, "-accel", "tcg", "-m", "640", "-smp", Integer.toString(cpus), "-kernel",
-                kernel.toString(), "-initrd", initramfs.toString(), "-append",
-                "console=ttyS0 quiet panic=-1 rdinit=/init psi=1", "-display", "none", "-serial", "stdio",
-                "-monitor", "none", "-no-reboot");
+        return boot(kernel, initramfs, consoleLog, cpus, 640, "console=ttyS0 quiet panic=-1 rdinit=/init psi=1",
+                List.of(), limitSeconds);
+    }
+
+    /**
+     * Boots and waits for the guest to power off, at most {@code limitSeconds}; then qemu is killed, so no guest
+     * outlives the call.
+     *
+     * @param append    the kernel command line
+     * @param extraArgs more qemu arguments, e.g. a {@code -virtfs} share
+     */
+    public static Boot boot(Path kernel, Path initramfs, Path consoleLog, int cpus, int memoryMiB, String append,
+            List<String> extraArgs, int limitSeconds) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of(QEMU, "-accel", "tcg", "-m", Integer.toString(memoryMiB), "-smp",
+                Integer.toString(cpus), "-kernel", kernel.toString(), "-initrd", initramfs.toString(), "-append",
+                append, "-display", "none", "-serial", "stdio", "-monitor", "none", "-no-reboot"));
+        cmd.addAll(extraArgs);
         long t0 = System.nanoTime();
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(consoleLog.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
@@ -159,5 +172,50 @@ final class QemuGuest {
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         return new Boot(Files.readString(consoleLog, StandardCharsets.ISO_8859_1), seconds, finished);
+    }
+
+    /**
+     * The kernel modules to insmod, in load order, for {@code names} and everything they depend on, from the
+     * {@code modules.dep} of the kernel whose image is {@code kernel} ({@code /boot/vmlinuz-VERSION}).
+     */
+    public static List<Path> modules(Path kernel, String... names) throws IOException {
+        String version = kernel.getFileName().toString().replaceFirst("^vmlinuz-", "");
+        Path dir = Path.of("/lib/modules", version);
+        Map<String, List<String>> deps = new LinkedHashMap<>();
+        Map<String, String> byName = new LinkedHashMap<>();
+        for (String line : Files.readAllLines(dir.resolve("modules.dep"))) {
+            int colon = line.indexOf(':');
+            if (colon < 0) {
+                continue;
+            }
+            String file = line.substring(0, colon);
+            String rest = line.substring(colon + 1).strip();
+            deps.put(file, rest.isEmpty() ? List.of() : List.of(rest.split("\\s+")));
+            byName.put(Path.of(file).getFileName().toString().replaceFirst("\\.ko(\\.[a-z]+)?$", "").replace('-', '_'),
+                    file);
+        }
+        Set<String> ordered = new LinkedHashSet<>();
+        for (String n : names) {
+            String file = byName.get(n.replace('-', '_'));
+            if (file == null) {
+                throw new IOException("no module " + n + " in " + dir.resolve("modules.dep"));
+            }
+            addWithDeps(file, deps, ordered);
+        }
+        List<Path> out = new ArrayList<>();
+        for (String f : ordered) {
+            out.add(dir.resolve(f));
+        }
+        return out;
+    }
+
+    private static void addWithDeps(String file, Map<String, List<String>> deps, Set<String> ordered) {
+        if (ordered.contains(file)) {
+            return;
+        }
+        for (String d : deps.getOrDefault(file, List.of())) {
+            addWithDeps(d, deps, ordered);
+        }
+        ordered.add(file);
     }
 }

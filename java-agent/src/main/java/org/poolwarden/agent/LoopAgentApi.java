@@ -352,7 +352,8 @@ public final class LoopAgentApi implements AgentApi, TickListener {
                     ? new App(x.name(), x.includeChildren(), x.processRules(), x.flowRules(), next) : x);
         }
         // The running mode stays: a policy edit must not undo an API mode switch.
-        PoolwardenConfig n = new PoolwardenConfig(agent.mode(), c.timers(), c.pipes(), apps, c.exchange(), c.pool());
+        PoolwardenConfig n = new PoolwardenConfig(agent.mode(), c.timers(), c.pipes(), apps, c.exchange(), c.pool(),
+                c.cgroups());
         agent.reload(new ConfigLoader.Result(n, List.of()));
         return PolicyResult.applied(app, next);
     }

@@ -87,9 +87,10 @@ public final class AgentCommand implements java.util.concurrent.Callable<Integer
     @Option(names = "--store", paramLabel = "FILE", description = "the history store (default: ${DEFAULT-VALUE})")
     Path store = DEFAULT_STORE;
 
-    @Option(names = "--cgroup-root", paramLabel = "NAME", description = "our cgroup root in each hierarchy "
-            + "(default: ${DEFAULT-VALUE})")
-    String cgroupRoot = CpuControllers.DEFAULT_ROOT;
+    @Option(names = "--cgroup-root", paramLabel = "PATH", description = "our cgroup root in each hierarchy, "
+            + "relative to the mount; overrides the config's cgroups.root (default: that, else "
+            + CpuControllers.DEFAULT_ROOT + ")")
+    String cgroupRoot;
 
     @Option(names = "--netns", paramLabel = "PATH", description = "the network namespace whose interfaces and "
             + "nftables are managed, e.g. /run/netns/NAME (default: the agent's own)")
@@ -110,18 +111,27 @@ public final class AgentCommand implements java.util.concurrent.Callable<Integer
         if (apiListen != null) api.listen = apiListen;
         Log log = api.log();
         Mode forced = parseMode();
-        HostEnforcement.Settings settings = new HostEnforcement.Settings(cgroupRoot, netns,
-                java.util.Set.copyOf(ingressPipes));
-        if (cleanup) return cleanup(settings, log);
+        checkRootOption();
+        if (cleanup) return cleanup(new HostEnforcement.Settings(cleanupRoot(log), netns,
+                java.util.Set.copyOf(ingressPipes)), log);
+        // The root is fixed for the agent's life: the enforcer and its cgroups are built on it once.
+        AtomicReference<String> runningRoot = new AtomicReference<>();
 
         LoopAgentApi.ConfigSource source = new LoopAgentApi.ConfigSource() {
             @Override
             public ConfigLoader.Result load() {
                 ConfigLoader.Result r = loadConfig(config);
-                if (!r.valid() || forced == null) return r;
+                if (!r.valid()) return r;
                 PoolwardenConfig c = r.config();
-                return new ConfigLoader.Result(new PoolwardenConfig(forced, c.timers(), c.pipes(), c.apps(),
-                        c.exchange(), c.pool()), List.of());
+                String root = runningRoot.get();
+                if (root != null && !root.equals(c.cgroups().root()) && cgroupRoot == null) {
+                    log.warn("cgroups.root changed in the config; it takes effect when the agent restarts",
+                            "running", root, "configured", c.cgroups().root());
+                }
+                // The running config names the root in use (--cgroup-root, or the one read at start).
+                return new ConfigLoader.Result(new PoolwardenConfig(forced == null ? c.mode() : forced, c.timers(),
+                        c.pipes(), c.apps(), c.exchange(), c.pool(),
+                        new PoolwardenConfig.Cgroups(root == null ? rootFor(c) : root)), List.of());
             }
 
             @Override
@@ -134,6 +144,9 @@ public final class AgentCommand implements java.util.concurrent.Callable<Integer
             logErrors(log, "config invalid; not starting", first.errors());
             return Main.EXIT_FAILURE;
         }
+        runningRoot.set(first.config().cgroups().root());
+        HostEnforcement.Settings settings = new HostEnforcement.Settings(runningRoot.get(), netns,
+                java.util.Set.copyOf(ingressPipes));
         ApiServer.Config apiConfig = api.apiConfig();
 
         HistoryStore writer = HistoryStore.open(store);
@@ -159,16 +172,19 @@ public final class AgentCommand implements java.util.concurrent.Callable<Integer
             }, ControlQueue.DEFAULT_TIMEOUT_MILLIS);
             AtomicReference<SampleTap> tapRef = new AtomicReference<>();
             AtomicReference<EnforcedAgent> eaRef = new AtomicReference<>();
+            AtomicReference<Agent> agentRef = new AtomicReference<>();
+            TickErrorLog tickErrors = new TickErrorLog(agentRef::get, log);
             LoopAgentApi loopApi = new LoopAgentApi(queue, tapRef::get, reader, source, hostname(), version(),
                     Clock.systemUTC(), () -> extraCounters(eaRef.get()));
             Agent agent;
             String cpuController;
+            moveOutOfRootAncestry(settings.cgroupRoot(), log);
             try {
                 ea = EnforcedAgent.create(first.config(), settings, writer, s -> {
                     SampleTap t = new SampleTap(s);
                     tapRef.set(t);
                     return t;
-                }, List.of(loopApi));
+                }, List.of(loopApi, tickErrors));
                 eaRef.set(ea);
                 agent = ea.agent();
                 cpuController = ea.enforcer().ports().cpu().getClass().getSimpleName();
@@ -183,10 +199,11 @@ public final class AgentCommand implements java.util.concurrent.Callable<Integer
                 tapRef.set(t);
                 agent = new Agent(first.config(), MonitorOnly.detector(first.config(), hostname()),
                         HostResources.ofThisHost(), MonitorOnly.enforcer(reason), t, writer,
-                        System::currentTimeMillis, List.of(loopApi));
+                        System::currentTimeMillis, List.of(loopApi, tickErrors));
                 cpuController = "none";
             }
             loopApi.bind(agent);
+            agentRef.set(agent);
             runner = AgentRunner.system(agent);
             runnerRef.set(runner);
 
@@ -206,7 +223,7 @@ public final class AgentCommand implements java.util.concurrent.Callable<Integer
             log.info("agent started", "mode", first.config().mode().name().toLowerCase(java.util.Locale.ROOT),
                     "config", source.describe(), "apps", first.config().apps().size(), "api", server.url(),
                     "cpu_controller", cpuController, "cgroup_root",
-                    cgroupRoot, "netns", netns == null ? "own" : netns.toString(), "store", store.toString(),
+                    settings.cgroupRoot(), "netns", netns == null ? "own" : netns.toString(), "store", store.toString(),
                     "pid", ProcessHandle.current().pid());
             // Wait for a stop signal, or for the control thread to die (a bug: Agent.tick catches per-tick errors).
             while (!stop.await(500, TimeUnit.MILLISECONDS)) {
@@ -269,6 +286,35 @@ public final class AgentCommand implements java.util.concurrent.Callable<Integer
         for (ConfigError e : errors) log.error("config error", "error", e.toString());
     }
 
+    /** On pure cgroup v2 under a delegating unit: see {@link OwnCgroup}. A failure is logged; enforcement says why. */
+    private static void moveOutOfRootAncestry(String root, Log log) {
+        try {
+            org.poolwarden.cgroup.CgroupLayout layout = org.poolwarden.cgroup.CgroupLayout.detect();
+            if (layout.mode() != org.poolwarden.cgroup.CgroupLayout.Mode.V2) return;
+            String leaf = OwnCgroup.leaveRootAncestry(layout.unifiedMount(), root,
+                    Files.readAllLines(Path.of("/proc/self/cgroup")), ProcessHandle.current().pid());
+            if (leaf != null) log.info("moved the agent's process out of its cgroup root's ancestry", "cgroup", leaf);
+        } catch (IOException | RuntimeException e) {
+            log.warn("cannot move the agent's process into a leaf cgroup; enabling cpu below it will fail",
+                    "root", root, "error", Main.oneLine(e));
+        }
+    }
+
+    /** --cgroup-root, else a valid config's cgroups.root checked like the binder does, else the default. */
+    private String rootFor(PoolwardenConfig c) {
+        return cgroupRoot != null ? cgroupRoot : c.cgroups().root();
+    }
+
+    /** --cleanup must work with a broken config too: then the flag or the default root. */
+    private String cleanupRoot(Log log) {
+        if (cgroupRoot != null) return cgroupRoot;
+        ConfigLoader.Result r = loadConfig(config);
+        if (r.valid()) return r.config().cgroups().root();
+        log.warn("config invalid; cleaning up the default cgroup root", "root", CpuControllers.DEFAULT_ROOT,
+                "config", describeSource(config));
+        return CpuControllers.DEFAULT_ROOT;
+    }
+
     private int cleanup(HostEnforcement.Settings settings, Log log) {
         try (KernelEnforcer e = HostEnforcement.open(settings, () -> null)) {
             List<String> done = e.cleanup();
@@ -276,6 +322,37 @@ public final class AgentCommand implements java.util.concurrent.Callable<Integer
             log.info("cleanup done", "removed", done.size(), "cgroup_root", settings.cgroupRoot());
         }
         return 0;
+    }
+
+    /**
+     * Puts a failing slow tick's error into the log: the loop only counts it ({@code slow_tick_errors}), and an
+     * operator must see why enforcement fails. Logged when the message changes, so a persistent error is one line,
+     * not one every 2 s.
+     */
+    static final class TickErrorLog implements org.poolwarden.agent.TickListener {
+        private final java.util.function.Supplier<Agent> agent;
+        private final Log log;
+        private long seenErrors;
+        private String lastLogged;
+
+        TickErrorLog(java.util.function.Supplier<Agent> agent, Log log) {
+            this.agent = agent;
+            this.log = log;
+        }
+
+        @Override
+        public void onSlowTick(long nowNanos) {
+            Agent a = agent.get();
+            if (a == null) return;
+            long errors = a.counters().slowTickErrors;
+            if (errors == seenErrors) return;
+            seenErrors = errors;
+            String error = a.counters().lastSlowTickError;
+            if (error != null && !error.equals(lastLogged)) {
+                lastLogged = error;
+                log.error("slow tick failed", "error", error.replace('\n', ' '), "slow_tick_errors", errors);
+            }
+        }
     }
 
     /** The agent without kernel enforcement: /proc detection and sampling only. */
@@ -360,6 +437,15 @@ public final class AgentCommand implements java.util.concurrent.Callable<Integer
     private static String version() {
         String v = Main.class.getPackage().getImplementationVersion();
         return v == null ? "dev" : v;
+    }
+
+    private void checkRootOption() {
+        if (cgroupRoot == null) return;
+        try {
+            org.poolwarden.cgroup.GroupNames.checkRoot(cgroupRoot);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--cgroup-root: " + e.getMessage());
+        }
     }
 
     private Mode parseMode() {

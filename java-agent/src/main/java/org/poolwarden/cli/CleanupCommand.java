@@ -12,16 +12,23 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code poolwarden cleanup}: removes every kernel object poolwarden made (table inet poolwarden, qdisc handle 5057:
- * and the pwifb* IFBs on every interface, our cgroup root in each hierarchy), without reading a config. For a host
+ * and the pwifb* IFBs on every interface, our cgroup root in each hierarchy). The config is read only for its
+ * cgroups.root, and only when it is valid. For a host
  * where the agent was stopped for good, or before uninstalling. Stop the agent first: a running one in enforce mode
  * recreates its objects at its next tick.
  */
 @Command(name = "cleanup", mixinStandardHelpOptions = true,
         description = {"Removes every kernel object poolwarden made (nftables table, tc qdiscs and IFBs, cgroups); "
-                + "touches nothing else. Needs no config. Stop the agent first."})
+                + "touches nothing else. Needs no valid config. Stop the agent first."})
 public final class CleanupCommand implements Callable<Integer> {
-    @Option(names = "--cgroup-root", description = "Our cgroup root under each hierarchy (default: ${DEFAULT-VALUE}).")
-    String cgroupRoot = org.poolwarden.cgroup.CpuControllers.DEFAULT_ROOT;
+    @Option(names = "--cgroup-root", description = "Our cgroup root under each hierarchy (default: cgroups.root of "
+            + "the config in --config when it is valid, else " + org.poolwarden.cgroup.CpuControllers.DEFAULT_ROOT
+            + ").")
+    String cgroupRoot;
+
+    @Option(names = "--config", paramLabel = "DIR|FILE", description = "where to read cgroups.root from (default: "
+            + "${DEFAULT-VALUE}); nothing else of the config is used, and a broken one is no obstacle")
+    java.nio.file.Path config = org.poolwarden.config.ConfigLoader.DEFAULT_DIR;
 
     @Option(names = "--netns", description = "The network namespace to clean (a path such as /run/netns/NAME; "
             + "default: this process's).")
@@ -33,7 +40,12 @@ public final class CleanupCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        HostEnforcement.Settings s = new HostEnforcement.Settings(cgroupRoot, netns, java.util.Set.of());
+        String root = cgroupRoot;
+        if (root == null) {
+            org.poolwarden.config.ConfigLoader.Result r = AgentCommand.loadConfig(config);
+            root = r.valid() ? r.config().cgroups().root() : org.poolwarden.cgroup.CpuControllers.DEFAULT_ROOT;
+        }
+        HostEnforcement.Settings s = new HostEnforcement.Settings(root, netns, java.util.Set.of());
         try (KernelEnforcer e = HostEnforcement.open(s, () -> null)) {
             List<String> done = e.cleanup();
             for (String d : done) out.println("removed " + d);

@@ -18,6 +18,8 @@ import org.poolwarden.config.ConfigNode.Scalar;
 import org.poolwarden.config.Policy.Amount;
 import org.poolwarden.config.Policy.BandwidthPolicy;
 import org.poolwarden.config.Policy.CpuPolicy;
+import org.poolwarden.cgroup.GroupNames;
+import org.poolwarden.config.PoolwardenConfig.Cgroups;
 import org.poolwarden.config.PoolwardenConfig.Mode;
 import org.poolwarden.config.PoolwardenConfig.Timers;
 
@@ -28,7 +30,9 @@ import org.poolwarden.config.PoolwardenConfig.Timers;
  */
 final class ConfigBinder {
     // The keys each object accepts; the JSON Schema is checked against these (ConfigSchemaTest).
-    static final Set<String> ROOT_KEYS = keys("$schema", "mode", "timers", "pipes", "apps", "exchange", "pool");
+    static final Set<String> ROOT_KEYS = keys("$schema", "mode", "timers", "pipes", "apps", "exchange", "pool",
+            "cgroups");
+    static final Set<String> CGROUPS_KEYS = keys("root");
     static final Set<String> TIMERS_KEYS = keys("fastTickMillis", "slowTickMillis");
     static final Set<String> PIPE_KEYS = keys("name", "interface", "capacity");
     static final Set<String> APP_KEYS = keys("name", "includeChildren", "processRules", "flowRules", "policy");
@@ -52,6 +56,9 @@ final class ConfigBinder {
     /** Scanning /proc more often than every 100 ms costs more than it finds; after a minute new processes run
      *  unmanaged too long. */
     static final long MIN_SLOW_TICK_MILLIS = 100, MAX_SLOW_TICK_MILLIS = 60_000;
+    /** An absolute cgroup path: /sys/fs/cgroup[/unified|/cpu|/cpuacct|...]/REST, REST the relative root meant. */
+    static final Pattern ABSOLUTE_CGROUP = Pattern.compile(
+            "/sys/fs/cgroup(?:/(?:unified|cpu|cpuacct|cpu,cpuacct|systemd))?/(.*?)/*");
     static final long MAX_ID = 4_294_967_294L; // uid/gid (uid_t) minus the invalid (uid_t)-1
 
     private final List<ConfigError> errors;
@@ -99,7 +106,27 @@ final class ConfigBinder {
         Map<String, Object> pool = opaque(m, "pool");
         Field schema = m.fields().get("$schema");
         if (schema != null) string(schema.value(), "$schema");
-        return new PoolwardenConfig(mode, timers, pipes, apps, exchange, pool);
+        Cgroups cgroups = cgroups(m.fields().get("cgroups"));
+        return new PoolwardenConfig(mode, timers, pipes, apps, exchange, pool, cgroups);
+    }
+
+    private Cgroups cgroups(Field f) {
+        if (f == null) return Cgroups.DEFAULT;
+        MapNode m = object(f.value(), "cgroups", CGROUPS_KEYS);
+        if (m == null) return Cgroups.DEFAULT;
+        String root = optionalString(m, "root", "cgroups");
+        if (root == null) return Cgroups.DEFAULT;
+        try {
+            GroupNames.checkRoot(root);
+        } catch (IllegalArgumentException e) {
+            // The usual slip is the absolute path from /sys/fs/cgroup: the root is relative to every mount.
+            String hint = "";
+            java.util.regex.Matcher abs = ABSOLUTE_CGROUP.matcher(root);
+            if (abs.matches() && !abs.group(1).isEmpty()) hint = " (did you mean \"" + abs.group(1) + "\"?)";
+            error(valueLoc(m, "root"), "cgroups.root", e.getMessage() + hint);
+            return Cgroups.DEFAULT;
+        }
+        return new Cgroups(root);
     }
 
     /**

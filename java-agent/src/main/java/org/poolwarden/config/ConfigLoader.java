@@ -139,7 +139,7 @@ public final class ConfigLoader {
         }
         if (main == null || !errors.isEmpty()) return result(null, errors);
         return result(new PoolwardenConfig(main.mode(), main.timers(), main.pipes(), apps, main.exchange(),
-                main.pool()), errors);
+                main.pool(), main.cgroups()), errors);
     }
 
     public static Result embeddedDefault() {

@@ -59,6 +59,7 @@ public final class ConfigWriter {
         root.put("apps", apps);
         if (!c.exchange().isEmpty()) root.put("exchange", c.exchange());
         if (!c.pool().isEmpty()) root.put("pool", c.pool());
+        if (!c.cgroups().equals(PoolwardenConfig.Cgroups.DEFAULT)) root.put("cgroups", map("root", c.cgroups().root()));
         return root;
     }
 

@@ -29,7 +29,8 @@ class ConfigSchemaTest {
         Map<String, Set<String>> defs = Map.of("timers", ConfigBinder.TIMERS_KEYS, "pipe", ConfigBinder.PIPE_KEYS,
                 "app", ConfigBinder.APP_KEYS, "processRule", ConfigBinder.PROCESS_RULE_KEYS,
                 "flowRule", ConfigBinder.FLOW_RULE_KEYS, "policy", ConfigBinder.POLICY_KEYS,
-                "cpu", ConfigBinder.CPU_KEYS, "bandwidth", ConfigBinder.BANDWIDTH_KEYS);
+                "cpu", ConfigBinder.CPU_KEYS, "bandwidth", ConfigBinder.BANDWIDTH_KEYS,
+                "cgroups", ConfigBinder.CGROUPS_KEYS);
         defs.forEach((def, keys) -> {
             JsonNode d = s.get("$defs").get(def);
             assertNotNull(d, def);
@@ -54,6 +55,8 @@ class ConfigSchemaTest {
         assertEquals(ConfigBinder.MAX_FAST_TICK_MILLIS, t.get("fastTickMillis").get("maximum").asLong());
         assertEquals(ConfigBinder.MIN_SLOW_TICK_MILLIS, t.get("slowTickMillis").get("minimum").asLong());
         assertEquals("^" + ConfigBinder.NAME.pattern() + "$", d.get("name").get("pattern").asText());
+        assertEquals(PoolwardenConfig.Cgroups.DEFAULT_ROOT, d.get("cgroups").get("properties").get("root").get("default")
+                .asText());
         assertEquals(ConfigBinder.MAX_ID, d.get("processRule").get("properties").get("uid").get("maximum").asLong());
         JsonNode port = d.get("port").get("oneOf").get(0);
         assertEquals(PortRange.MIN, port.get("minimum").asInt());

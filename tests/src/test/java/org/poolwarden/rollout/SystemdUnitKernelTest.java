@@ -88,7 +88,7 @@ class SystemdUnitKernelTest {
         assertTrue(out.contains("Service cannot create user namespaces"), out);
         Matcher m = Pattern.compile("Overall exposure level for poolwarden\\.service: (\\d+\\.\\d)").matcher(out);
         assertTrue(m.find(), out);
-        // 3.4 when written (see src/deb/README.md); the bound catches a setting dropped by accident.
+        // 3.5 with CAP_SYS_NICE (see src/deb/README.md); the bound catches a setting dropped by accident.
         assertTrue(Double.parseDouble(m.group(1)) <= 3.5, "exposure " + m.group(1) + "\n" + out);
     }
 
