@@ -128,11 +128,21 @@ public final class SharedPipeAllocator {
         }
 
         List<Entry> entries = new ArrayList<>(byHost.size());
+        int live = 0;
         for (PeerPipeState p : byHost) {
             if (p.liveness() == Liveness.DEAD) {
                 continue;
             }
-            entries.add(sanitise(cfg, interval, q, absurd, p, rejections));
+            live++;
+        }
+        // freshness depends on the pool's size (larger pools refresh entries less often), the same on every host
+        // that counts the same members
+        int freshFor = cfg.freshIntervals(live);
+        for (PeerPipeState p : byHost) {
+            if (p.liveness() == Liveness.DEAD) {
+                continue;
+            }
+            entries.add(sanitise(cfg, interval, q, absurd, p, rejections, freshFor));
         }
         if (rejections.size() > 1) {
             rejections.sort(Comparator.comparing(Rejection::hostId).thenComparing(Rejection::field)
@@ -266,7 +276,7 @@ public final class SharedPipeAllocator {
             .thenComparingInt(PeerPipeState::activeClasses);
 
     private static Entry sanitise(PipeConfig cfg, long interval, double q, double absurd, PeerPipeState p,
-                                  List<Rejection> rejections) {
+                                  List<Rejection> rejections, int freshFor) {
         String id = p.hostId();
         boolean usable = true;
         double booked = p.bookedBytes();
@@ -315,7 +325,7 @@ public final class SharedPipeAllocator {
                 usable = false;
             }
             long age = interval - at;
-            fresh = age < cfg.staleAfterIntervals();
+            fresh = age < freshFor;
         }
         if (!usable) {
             // Nothing from a broken entry is believed: the peer keeps only the reservation floor.

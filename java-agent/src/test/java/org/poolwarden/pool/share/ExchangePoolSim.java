@@ -30,7 +30,7 @@ final class ExchangePoolSim {
 
     record Params(int hosts, long capacityBytesPerSec, double loss, int seconds, int failHost, int failAtSec,
                   int partStartSec, int partEndSec, double load, int bookedHosts, double bookingFraction, int lag,
-                  long seed, long tickNanos) {
+                  long seed, long tickNanos, int refreshIntervals) {
     }
 
     record Result(Params params, double overshootAvgPct, double overshootWorst1sPct, double overshootWorstTickPct,
@@ -106,7 +106,9 @@ final class ExchangePoolSim {
     ExchangePoolSim(Params p) {
         this.p = p;
         this.tick = p.tickNanos();
-        this.cfg = PipeConfig.of("pipe", p.capacityBytesPerSec()).withTickNanos(tick);
+        // refreshIntervals 1 = every host publishes every interval (no demand suppression)
+        this.cfg = PipeConfig.of("pipe", p.capacityBytesPerSec()).withTickNanos(tick)
+                .withRefresh(p.refreshIntervals(), p.refreshIntervals() == 1 ? 0 : PipeConfig.DEFAULT_REPUBLISH_CHANGE);
         this.rnd = new SplittableRandom(p.seed());
         this.traffic = new Traffic[p.hosts() + 1];
     }
@@ -198,8 +200,24 @@ final class ExchangePoolSim {
                 for (int k = t - ticksPerSec; k < t; k++) {
                     sec += sentPerTick[k];
                 }
-                System.out.printf("progress t=%ds sent/capacity=%.3f released=%d%n", t / ticksPerSec,
-                        sec / (q * ticksPerSec), releasedCount());
+                int counted = 0;
+                int staleG = 0;
+                int live = 0;
+                long credit = 0;
+                for (int h = 1; h <= n; h++) {
+                    if (pool.host(h).isAlive()) {
+                        live++;
+                        PipeAllocation al = pool.coordinator(h).allocation("pipe").orElse(null);
+                        if (al != null) {
+                            counted += al.grants().size();
+                            staleG += (int) al.grants().stream().filter(HostGrant::stale).count();
+                        }
+                        credit += pool.coordinator(h).grant("pipe").map(HostGrant::creditBytes).orElse(0L);
+                    }
+                }
+                System.out.printf("progress t=%ds sent/capacity=%.3f released=%d counted=%.1f stale=%.1f credit=%.3f%n",
+                        t / ticksPerSec, sec / (q * ticksPerSec), releasedCount(), counted / (double) live,
+                        staleG / (double) live, credit / q);
             }
             boolean failed = t >= failTick;
             if (t == failTick) {

@@ -3,6 +3,7 @@ package org.poolwarden.pool.share;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
+import org.poolwarden.pool.pipe.PipeConfig;
 
 /** A short run of the exchange-backed pool simulation in the normal build (the full one is a benchmark). */
 class ExchangePoolSimTest {
@@ -10,7 +11,7 @@ class ExchangePoolSimTest {
     @Test
     void smallPoolOverTheRealExchangeStaysNearTheOracle() {
         ExchangePoolSim.Result r = new ExchangePoolSim(new ExchangePoolSim.Params(8, 125_000_000L, 0.05, 12, 3, 4,
-                8, 9, 1.1, 2, 0.05, 1, 1, 50_000_000L)).run();
+                8, 9, 1.1, 2, 0.05, 1, 1, 50_000_000L, PipeConfig.DEFAULT_REFRESH_INTERVALS)).run();
         System.out.println(r);
         assertTrue(r.overshootAvgPct() <= 2, "avg overshoot " + r.overshootAvgPct());
         assertTrue(r.overshootWorst1sPct() <= 10, "worst 1 s overshoot " + r.overshootWorst1sPct());

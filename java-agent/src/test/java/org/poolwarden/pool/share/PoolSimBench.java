@@ -38,31 +38,33 @@ class PoolSimBench {
 
     static final long GBIT = 125_000_000L;
 
-    static ExchangePoolSim.Params params(int hosts, double load, int lag, long seed, long tickMillis) {
+    static ExchangePoolSim.Params params(int hosts, double load, int lag, long seed, long tickMillis, int refresh) {
         return new ExchangePoolSim.Params(hosts, GBIT, 0.05, 60, 3, 15, 35, 37, load, 4, 0.05, lag, seed,
-                tickMillis * 1_000_000L);
+                tickMillis * 1_000_000L, refresh);
     }
 
     @Test
     void simulateOverTheExchangeAndMeasure() throws IOException {
         List<String> runs = new ArrayList<>();
         List<ExchangePoolSim.Result> results = new ArrayList<>();
-        record Run(int hosts, double load, int lag, long seed, long tickMillis) {
+        record Run(int hosts, double load, int lag, long seed, long tickMillis, int refresh) {
         }
+        int refresh = PipeConfig.DEFAULT_REFRESH_INTERVALS;
         List<Run> plan = new ArrayList<>();
         for (long seed : new long[] {42, 7}) {
             for (double load : new double[] {0.7, 1.1}) {
-                plan.add(new Run(16, load, 1, seed, 50));
+                plan.add(new Run(16, load, 1, seed, 50, refresh));
             }
         }
-        plan.add(new Run(128, 0.7, 1, 42, 50));
-        plan.add(new Run(128, 1.1, 1, 42, 50));
-        // one demand entry per host per 50 ms is more than the exchange carries at 128 hosts: a 200 ms interval
-        plan.add(new Run(128, 1.1, 1, 42, 200));
+        plan.add(new Run(128, 0.7, 1, 42, 50, refresh));
+        plan.add(new Run(128, 1.1, 1, 42, 50, refresh));
+        // for comparison: every host publishing every interval (refresh 1), what the exchange cannot carry at 128
+        plan.add(new Run(128, 1.1, 1, 42, 50, 1));
+        plan.add(new Run(16, 1.1, 1, 42, 50, 1));
         for (Run r : plan) {
             long t0 = System.nanoTime();
             ExchangePoolSim.Result res = new ExchangePoolSim(params(r.hosts(), r.load(), r.lag(), r.seed(),
-                    r.tickMillis())).run();
+                    r.tickMillis(), r.refresh())).run();
             long wall = System.nanoTime() - t0;
             results.add(res);
             runs.add(json(res, wall));
@@ -113,7 +115,8 @@ class PoolSimBench {
         }
         sb.append("\"hosts\": ").append(r.params().hosts()).append(", \"load\": ").append(num(r.params().load()))
                 .append(", \"lag\": ").append(r.params().lag()).append(", \"intervalMillis\": ")
-                .append(r.params().tickNanos() / 1_000_000).append(", \"seed\": ").append(r.params().seed())
+                .append(r.params().tickNanos() / 1_000_000).append(", \"refreshIntervals\": ")
+                .append(r.params().refreshIntervals()).append(", \"seed\": ").append(r.params().seed())
                 .append(", \"simWallSeconds\": ").append(num(wallNanos / 1e9)).append('}');
         return sb.toString();
     }
