@@ -11,7 +11,8 @@ import java.util.List;
  *
  * <p>Per tick, from every host's published queue split into booked and unbooked bytes:
  * <ol>
- *   <li>Stale peers (not heard for k ticks, or whose entry was unusable) are reserved
+ *   <li>Stale peers (entry older than {@link PipeConfig#freshIntervals(int)}: the refresh period plus k ticks,
+ *       or unusable) are reserved
  *       {@code max(lastBooked, (1-beta) * Q / N)}: never zero, and enough that groups which cannot hear each other
  *       overrun the pipe by at most {@code (m-1) * beta * Q} for m groups (N = members not declared dead; the
  *       bound needs only that the groups agree on N, not on anybody's demand).</li>
