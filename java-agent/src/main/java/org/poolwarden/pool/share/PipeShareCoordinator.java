@@ -624,9 +624,11 @@ public final class PipeShareCoordinator implements ExchangeListener {
         }
         double fair = cfg.bytesPerInterval() / Math.max(1, members);
         double x = cfg.republishChange();
-        if (moved(last.bookedBytes(), mine.bookedBytes(), fair, x)
+        if (mine.bookedBytes() > last.bookedBytes() || moved(last.bookedBytes(), mine.bookedBytes(), fair, x)
                 || (last.bookedBytes() > 0) != (mine.bookedBytes() > 0)) {
-            return true; // a guarantee does not wait (bookings change rarely: apps with a booking start or stop)
+            // a guarantee does not wait: any rise of booked bytes goes out at once, or the grant falls short of
+            // it (few hosts book, and booked bytes stay put while their queues are backlogged)
+            return true;
         }
         if (age < cfg.publishGap(members)) {
             return false; // the pool's share of the exchange: unbooked news waits
