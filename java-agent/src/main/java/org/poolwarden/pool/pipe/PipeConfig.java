@@ -15,14 +15,33 @@ package org.poolwarden.pool.pipe;
  *                            m groups that cannot hear each other overrun the pipe by at most (m-1)*beta*capacity.
  *                            Default 0.05 (a two-way partition costs at most 5% overshoot).
  * @param unbookedSplit       how unbooked demand is cut when it does not all fit
+ * @param refreshIntervals    a host re-publishes demand that has not changed noticeably only every this many
+ *                            intervals, and an entry counts as fresh for {@link #freshIntervals()} =
+ *                            refreshIntervals + staleAfterIntervals - 1 (1: publish every interval). Default 10
+ *                            (500 ms): one entry per host per interval is more than gossip carries in a large pool
+ *                            (at 128 hosts 95% of entries arrived stale); a silent peer is still counted at its last
+ *                            entry (booking and unbooked demand) for that long, then reserved.
+ * @param republishChange     what "noticeably" means: booked or unbooked demand moved by more than this fraction of
+ *                            the larger of the old value and a fair share (capacity / members), or the backlogged
+ *                            class count changed between zero and non-zero. Default 0.1. 0 republishes every change.
  */
 public record PipeConfig(String pipeId, long capacityBytesPerSec, long tickNanos, double immediateFactor,
-                         int staleAfterIntervals, double partitionSlack, UnbookedSplit unbookedSplit) {
+                         int staleAfterIntervals, double partitionSlack, UnbookedSplit unbookedSplit,
+                         int refreshIntervals, double republishChange) {
 
     public static final long DEFAULT_TICK_NANOS = 50_000_000L;
     public static final double DEFAULT_IMMEDIATE_FACTOR = 0.5;
     public static final int DEFAULT_STALE_AFTER_INTERVALS = 3;
     public static final double DEFAULT_PARTITION_SLACK = 0.05;
+    public static final int DEFAULT_REFRESH_INTERVALS = 10;
+    public static final double DEFAULT_REPUBLISH_CHANGE = 0.1;
+
+    /** Every interval published (the behaviour before demand suppression). */
+    public PipeConfig(String pipeId, long capacityBytesPerSec, long tickNanos, double immediateFactor,
+                      int staleAfterIntervals, double partitionSlack, UnbookedSplit unbookedSplit) {
+        this(pipeId, capacityBytesPerSec, tickNanos, immediateFactor, staleAfterIntervals, partitionSlack,
+                unbookedSplit, 1, 0.0);
+    }
 
     public PipeConfig {
         if (pipeId == null || pipeId.isBlank()) {
@@ -50,30 +69,78 @@ public record PipeConfig(String pipeId, long capacityBytesPerSec, long tickNanos
         if (unbookedSplit == null) {
             throw new IllegalArgumentException("pipe " + pipeId + ": unbookedSplit is missing");
         }
+        if (refreshIntervals < 1 || refreshIntervals > 1000) {
+            throw new IllegalArgumentException("pipe " + pipeId + ": refreshIntervals=" + refreshIntervals
+                    + " must be in 1..1000");
+        }
+        if (!(republishChange >= 0.0 && republishChange <= 1.0)) {
+            throw new IllegalArgumentException("pipe " + pipeId + ": republishChange=" + republishChange
+                    + " must be in [0,1]");
+        }
     }
 
     public static PipeConfig of(String pipeId, long capacityBytesPerSec) {
         return new PipeConfig(pipeId, capacityBytesPerSec, DEFAULT_TICK_NANOS, DEFAULT_IMMEDIATE_FACTOR,
-                DEFAULT_STALE_AFTER_INTERVALS, DEFAULT_PARTITION_SLACK, UnbookedSplit.MAX_MIN);
+                DEFAULT_STALE_AFTER_INTERVALS, DEFAULT_PARTITION_SLACK, UnbookedSplit.MAX_MIN, DEFAULT_REFRESH_INTERVALS,
+                DEFAULT_REPUBLISH_CHANGE);
     }
 
     public PipeConfig withImmediateFactor(double f) {
         return new PipeConfig(pipeId, capacityBytesPerSec, tickNanos, f, staleAfterIntervals, partitionSlack,
-                unbookedSplit);
+                unbookedSplit, refreshIntervals, republishChange);
     }
 
     public PipeConfig withUnbookedSplit(UnbookedSplit s) {
         return new PipeConfig(pipeId, capacityBytesPerSec, tickNanos, immediateFactor, staleAfterIntervals,
-                partitionSlack, s);
+                partitionSlack, s, refreshIntervals, republishChange);
     }
 
     public PipeConfig withStaleness(int k, double slack) {
-        return new PipeConfig(pipeId, capacityBytesPerSec, tickNanos, immediateFactor, k, slack, unbookedSplit);
+        return new PipeConfig(pipeId, capacityBytesPerSec, tickNanos, immediateFactor, k, slack, unbookedSplit,
+                refreshIntervals, republishChange);
     }
 
     public PipeConfig withTickNanos(long t) {
         return new PipeConfig(pipeId, capacityBytesPerSec, t, immediateFactor, staleAfterIntervals, partitionSlack,
-                unbookedSplit);
+                unbookedSplit, refreshIntervals, republishChange);
+    }
+
+    /** Demand suppression: refresh unchanged demand every {@code k} intervals, republish on a change above {@code change}. */
+    public PipeConfig withRefresh(int k, double change) {
+        return new PipeConfig(pipeId, capacityBytesPerSec, tickNanos, immediateFactor, staleAfterIntervals,
+                partitionSlack, unbookedSplit, k, change);
+    }
+
+    /**
+     * New demand entries the exchange spreads to every member per interval, pool-wide, at its LAN defaults: each
+     * host fills 4 packets of about 22 entries per gossip round and relays each entry 4 * ceil(log10(n + 1))
+     * times, so about 7 new entries per round reach everybody at 128 hosts (measured: at one entry per host per
+     * interval, 95% arrived stale).
+     */
+    public static final int POOL_ENTRIES_PER_INTERVAL = 8;
+
+    /** An entry younger than this many intervals is fresh: a refresh period plus the staleness allowance. */
+    public int freshIntervals() {
+        return refreshIntervals + staleAfterIntervals - 1;
+    }
+
+    /**
+     * Fewest intervals between two demand entries of one host in a pool of {@code members}, so that the pool
+     * publishes no more than the exchange spreads ({@link #POOL_ENTRIES_PER_INTERVAL}). 1 without suppression.
+     */
+    public int publishGap(int members) {
+        return refreshIntervals == 1 ? 1 : Math.max(1, (members + POOL_ENTRIES_PER_INTERVAL - 1)
+                / POOL_ENTRIES_PER_INTERVAL);
+    }
+
+    /** The refresh period in a pool of {@code members}: the configured one, at least twice the publish gap. */
+    public int refreshIntervals(int members) {
+        return refreshIntervals == 1 ? 1 : Math.max(refreshIntervals, 2 * publishGap(members));
+    }
+
+    /** {@link #freshIntervals()} in a pool of {@code members} (every host counting the same members agrees). */
+    public int freshIntervals(int members) {
+        return refreshIntervals(members) + staleAfterIntervals - 1;
     }
 
     /** Bytes the pipe carries in one tick. */

@@ -11,7 +11,8 @@ import java.util.List;
  *
  * <p>Per tick, from every host's published queue split into booked and unbooked bytes:
  * <ol>
- *   <li>Stale peers (not heard for k ticks, or whose entry was unusable) are reserved
+ *   <li>Stale peers (entry older than {@link PipeConfig#freshIntervals(int)}: the refresh period plus k ticks,
+ *       or unusable) are reserved
  *       {@code max(lastBooked, (1-beta) * Q / N)}: never zero, and enough that groups which cannot hear each other
  *       overrun the pipe by at most {@code (m-1) * beta * Q} for m groups (N = members not declared dead; the
  *       bound needs only that the groups agree on N, not on anybody's demand).</li>
@@ -128,11 +129,21 @@ public final class SharedPipeAllocator {
         }
 
         List<Entry> entries = new ArrayList<>(byHost.size());
+        int live = 0;
         for (PeerPipeState p : byHost) {
             if (p.liveness() == Liveness.DEAD) {
                 continue;
             }
-            entries.add(sanitise(cfg, interval, q, absurd, p, rejections));
+            live++;
+        }
+        // freshness depends on the pool's size (larger pools refresh entries less often), the same on every host
+        // that counts the same members
+        int freshFor = cfg.freshIntervals(live);
+        for (PeerPipeState p : byHost) {
+            if (p.liveness() == Liveness.DEAD) {
+                continue;
+            }
+            entries.add(sanitise(cfg, interval, q, absurd, p, rejections, freshFor));
         }
         if (rejections.size() > 1) {
             rejections.sort(Comparator.comparing(Rejection::hostId).thenComparing(Rejection::field)
@@ -266,7 +277,7 @@ public final class SharedPipeAllocator {
             .thenComparingInt(PeerPipeState::activeClasses);
 
     private static Entry sanitise(PipeConfig cfg, long interval, double q, double absurd, PeerPipeState p,
-                                  List<Rejection> rejections) {
+                                  List<Rejection> rejections, int freshFor) {
         String id = p.hostId();
         boolean usable = true;
         double booked = p.bookedBytes();
@@ -315,7 +326,7 @@ public final class SharedPipeAllocator {
                 usable = false;
             }
             long age = interval - at;
-            fresh = age < cfg.staleAfterIntervals();
+            fresh = age < freshFor;
         }
         if (!usable) {
             // Nothing from a broken entry is believed: the peer keeps only the reservation floor.

@@ -88,12 +88,18 @@ public final class PipeShareCoordinator implements ExchangeListener {
     private PolicyCatalog catalog = PolicyCatalog.of(PolicySet.empty());
     /** Members membership declared failed or left, until they are heard alive again (survives reaping). */
     private final Set<Long> released = new HashSet<>();
+    /** When each released member was released (clock of this host), to tell its later entries from relayed old ones. */
+    private final Map<Long, Long> releasedAtNanos = new HashMap<>();
+    private long nowNanos;
     /** Members declared failed while no majority was alive here (maybe a partition): still reserved. */
     private final Set<Long> held = new HashSet<>();
     private final List<String> recentEvents = new ArrayList<>();
     private CpuSource cpu;
     /** Membership as read once per tick (every pipe's round uses the same view). */
     private List<MemberView> tickMembers;
+    private Map<Long, Liveness> tickLiveness;
+    /** {@link #hostId} of every member seen, not rebuilt each round. */
+    private final Map<Long, String> hostIds = new HashMap<>();
     private long lastCpuInterval = Long.MIN_VALUE;
     private HostCpuEntry cpuPublished;
     private final Map<Long, long[]> cpuVersions = new HashMap<>();
@@ -117,11 +123,17 @@ public final class PipeShareCoordinator implements ExchangeListener {
         BandwidthSpec applied;
         RescaleResult bookings;
         PolicyCatalog bookingsOf;
-        final Map<String, Long> bookedPerTick = new HashMap<>();
+        /** The pipe's app classes in HTB order, and each one's booked bytes per interval (same index). */
+        final String[] appIds;
+        final long[] bookedPerTick;
         PipeDemandEntry published;
+        final String demandKey;
 
         PipeState(SharedPipe pipe) {
             this.pipe = pipe;
+            this.demandKey = ShareCodec.demandKey(pipe.pipeId());
+            this.appIds = pipe.appMinors().keySet().toArray(new String[0]);
+            this.bookedPerTick = new long[appIds.length];
             this.allocator = new SharedPipeAllocator(pipe.config());
         }
     }
@@ -319,6 +331,7 @@ public final class PipeShareCoordinator implements ExchangeListener {
             }
             case JOINED, ALIVE -> {
                 held.remove(e.member());
+                releasedAtNanos.remove(e.member());
                 if (released.remove(e.member())) {
                     counters.increment(Counter.MEMBER_RESTORED);
                     note("member " + e.member() + " " + e.type() + ": restored");
@@ -332,6 +345,7 @@ public final class PipeShareCoordinator implements ExchangeListener {
     private void release(long member, String why) {
         held.remove(member);
         if (member != exchange.selfId() && released.add(member)) {
+            releasedAtNanos.put(member, nowNanos);
             counters.increment(Counter.MEMBER_RELEASED);
             note("member " + member + " " + why + ": released from " + pipes.size() + " pipe(s)");
             adoptPoliciesOf(hostId(member));
@@ -379,11 +393,33 @@ public final class PipeShareCoordinator implements ExchangeListener {
             }
             shares = true;
             PipeDemandEntry d = p.history.peekFirst();
-            if (d != null && d.interval() >= s.lastInterval - s.pipe.config().staleAfterIntervals()) {
+            if (d != null && d.interval() >= s.lastInterval - s.pipe.config().freshIntervals(s.peers.size())) {
                 return true;
             }
         }
         return !shares; // no pipe in common: membership alone decides
+    }
+
+    /**
+     * A released member that publishes demand measured after its release is alive, whatever membership concluded:
+     * after a partition, membership can keep both sides declared dead to each other while their packets flow again
+     * (seen in the pool simulation). It is counted again (held, like a failed member still heard, while membership
+     * says dead), since it allocates its own share from its own view anyway. A dead host cannot produce a newer
+     * interval; old entries relayed late are older than the release.
+     */
+    private void heardAfterRelease(long id, PipeConfig cfg, PipeDemandEntry d) {
+        Long at = releasedAtNanos.get(id);
+        if (at == null || d.interval() <= cfg.intervalAt(at)) {
+            return;
+        }
+        released.remove(id);
+        releasedAtNanos.remove(id);
+        MemberView m = members().stream().filter(v -> v.id() == id).findFirst().orElse(null);
+        if (m != null && m.state() == MemberState.DEAD) {
+            held.add(id);
+        }
+        counters.increment(Counter.MEMBER_RESTORED);
+        note("member " + id + " published demand after its release: counted again");
     }
 
     /** Held members are released once a majority is back, or when membership reaps them anyway. */
@@ -442,7 +478,9 @@ public final class PipeShareCoordinator implements ExchangeListener {
 
     /** Runs the round of every pipe whose interval changed since the last call. Cheap when nothing is due. */
     public void tick(long nowNanos) {
+        this.nowNanos = nowNanos;
         tickMembers = null;
+        tickLiveness = null;
         reviewHeld();
         if (cpu != null) {
             long interval = Math.floorDiv(nowNanos, PipeConfig.DEFAULT_TICK_NANOS);
@@ -475,9 +513,12 @@ public final class PipeShareCoordinator implements ExchangeListener {
             List<PipeBooking> bookings = catalog.pipes().getOrDefault(cfg.pipeId(), List.of());
             s.bookings = PipeBookings.resolve(cfg, bookings);
             s.bookingsOf = catalog;
-            s.bookedPerTick.clear();
+            Map<String, Long> perTick = new HashMap<>();
             for (Granted gr : s.bookings.grants()) {
-                s.bookedPerTick.put(gr.id(), (long) Math.floor(gr.granted() * cfg.tickSeconds()));
+                perTick.put(gr.id(), (long) Math.floor(gr.granted() * cfg.tickSeconds()));
+            }
+            for (int i = 0; i < s.appIds.length; i++) {
+                s.bookedPerTick[i] = perTick.getOrDefault(s.appIds[i], 0L);
             }
             for (InsufficiencyTracker.Event ev : s.insufficiency.update(s.bookings.insufficient())) {
                 if (ev instanceof InsufficiencyTracker.Short sh) {
@@ -489,14 +530,16 @@ public final class PipeShareCoordinator implements ExchangeListener {
                 }
             }
         }
-        List<AppClassDemand> apps = new ArrayList<>(s.pipe.appMinors().size());
+        List<AppClassDemand> apps = new ArrayList<>(s.appIds.length);
         long booked = 0;
         long unbooked = 0;
         int active = 0;
-        for (String app : s.pipe.appMinors().keySet()) {
-            long q = Math.max(0, sample.queuedBytes().getOrDefault(app, 0L));
-            long perTick = s.bookedPerTick.getOrDefault(app, 0L);
-            long b = Math.min(q, perTick);
+        Map<String, Long> queued = sample.queuedBytes();
+        for (int i = 0; i < s.appIds.length; i++) {
+            String app = s.appIds[i];
+            Long qb = queued.get(app);
+            long q = qb == null ? 0 : Math.max(0, qb);
+            long b = Math.min(q, s.bookedPerTick[i]);
             long u = q - b;
             apps.add(new AppClassDemand(app, b, u));
             booked += b;
@@ -514,6 +557,11 @@ public final class PipeShareCoordinator implements ExchangeListener {
             counters.increment(r.action() == Rejection.Action.CLAMPED ? Counter.DEMAND_CLAMPED : Counter.DEMAND_IGNORED);
         }
         HostGrant g = a.grant(selfId).orElse(new HostGrant(selfId, true, 0, 0, 0, 0));
+        HostGrant capped = capInMinority(a, g);
+        if (capped != g) {
+            counters.increment(Counter.MINORITY_CAPPED);
+            g = capped;
+        }
         long usable = bucket ? g.creditBytes() : s.ledger.begin(g.creditBytes());
         s.begun = true;
         s.rates = HostClassSplitter.split(cfg, g, usable, apps);
@@ -530,9 +578,8 @@ public final class PipeShareCoordinator implements ExchangeListener {
             active = 0;
             for (int i = 0; i < apps.size(); i++) {
                 AppClassDemand d = apps.get(i);
-                String app = d.appId();
                 long left = Math.max(0, d.bookedBytes() + d.unbookedBytes() - Math.max(0, s.rates.get(i).expectedBytes()));
-                long b = Math.min(left, s.bookedPerTick.getOrDefault(app, 0L));
+                long b = Math.min(left, s.bookedPerTick[i]);
                 booked += b;
                 unbooked += left - b;
                 if (left - b > 0) {
@@ -542,10 +589,86 @@ public final class PipeShareCoordinator implements ExchangeListener {
         }
         PipeDemandEntry mine = new PipeDemandEntry(cfg.pipeId(), interval, booked,
                 unbooked + s.ledger.overdraft(), Math.max(1, active));
+        int live = 0;
+        for (PeerPipeState p : inputs) {
+            if (p.liveness() != Liveness.DEAD) {
+                live++; // the members the allocator sizes freshness by
+            }
+        }
+        if (!worthPublishing(cfg, s.published, mine, interval, live)) {
+            // peers keep counting the entry they have (and so does this host: it allocates from its own published
+            // entries only, so every view holds the same number for it)
+            counters.increment(Counter.DEMAND_SUPPRESSED);
+            return;
+        }
         s.published = mine;
         remember(s.peers.computeIfAbsent(exchange.selfId(), k -> new Peer()), mine);
-        exchange.publish(ShareCodec.demandKey(cfg.pipeId()), ShareCodec.encodeDemand(mine));
+        exchange.publish(s.demandKey, ShareCodec.encodeDemand(mine));
         counters.increment(Counter.DEMAND_PUBLISHED);
+    }
+
+    /**
+     * Whether this interval's demand is news: the last entry is due for its refresh, or booked or unbooked bytes
+     * moved by more than {@link PipeConfig#republishChange()} of the larger of the old value and a fair share, or
+     * backlog appeared or vanished. Suppressing the rest keeps the exchange's load (and so the entries' delay) low
+     * in a large pool; the refresh keeps an unchanged entry fresh everywhere.
+     */
+    static boolean worthPublishing(PipeConfig cfg, PipeDemandEntry last, PipeDemandEntry mine, long interval,
+                                   int members) {
+        if (last == null) {
+            return true;
+        }
+        long age = interval - last.interval();
+        if (age >= cfg.refreshIntervals(members)) {
+            return true;
+        }
+        double fair = cfg.bytesPerInterval() / Math.max(1, members);
+        double x = cfg.republishChange();
+        if (mine.bookedBytes() > last.bookedBytes() || moved(last.bookedBytes(), mine.bookedBytes(), fair, x)
+                || (last.bookedBytes() > 0) != (mine.bookedBytes() > 0)) {
+            // a guarantee does not wait: any rise of booked bytes goes out at once, or the grant falls short of
+            // it (few hosts book, and booked bytes stay put while their queues are backlogged)
+            return true;
+        }
+        if (age < cfg.publishGap(members)) {
+            return false; // the pool's share of the exchange: unbooked news waits
+        }
+        return moved(last.unbookedBytes(), mine.unbookedBytes(), fair, x)
+                || (last.unbookedBytes() > 0) != (mine.unbookedBytes() > 0);
+    }
+
+    private static boolean moved(double before, double after, double fair, double fraction) {
+        return Math.abs(after - before) > fraction * Math.max(fair, Math.max(before, after));
+    }
+
+    /**
+     * While this host hears no more than half of the members counted on the pipe, it takes at most a fair share
+     * (capacity / members) or its booked grant if that is larger. The allocator reserves each silent peer
+     * (1 - partitionSlack) of a fair share, so without this every group that cannot hear the others would overrun
+     * by partitionSlack; with it the smaller side (and both sides of an even split, and a host that only sends
+     * but no longer receives, as membership can leave it after a partition) stays within its fair share, and only
+     * the majority side uses the slack: two groups overrun by at most partitionSlack / 2 of the pipe.
+     */
+    static HostGrant capInMinority(PipeAllocation a, HostGrant g) {
+        int counted = a.grants().size();
+        int heard = 0;
+        for (HostGrant x : a.grants()) {
+            if (!x.stale()) {
+                heard++;
+            }
+        }
+        if (g.stale() || 2 * heard > counted) {
+            return g;
+        }
+        long allowed = Math.max((long) Math.floor(a.bytesPerInterval() / counted), g.bookedBytes());
+        long over = g.creditBytes() - allowed;
+        if (over <= 0) {
+            return g;
+        }
+        long imm = Math.max(0, g.immediateBytes() - over);
+        over -= g.immediateBytes() - imm;
+        long unbooked = Math.max(0, g.unbookedBytes() - over);
+        return new HostGrant(g.hostId(), false, g.bookedBytes(), unbooked, imm, g.entitlementBytes());
     }
 
     private void cpuRound(long nowNanos) {
@@ -611,6 +734,22 @@ public final class PipeShareCoordinator implements ExchangeListener {
         }
     }
 
+    /**
+     * Every member's liveness as this tick counts it (self included), computed once per tick for all pipes. The
+     * map's iteration order is its id order, so every pipe sees the members in the same order.
+     */
+    private Map<Long, Liveness> tickLiveness() {
+        if (tickLiveness == null) {
+            tickLiveness = new LinkedHashMap<>();
+            for (MemberView m : members()) {
+                tickLiveness.put(m.id(), gone(m) ? Liveness.DEAD
+                        : m.state() == MemberState.ALIVE ? Liveness.ALIVE : Liveness.SUSPECT);
+            }
+            tickLiveness.put(exchange.selfId(), Liveness.ALIVE);
+        }
+        return tickLiveness;
+    }
+
     private List<MemberView> members() {
         if (tickMembers == null) {
             tickMembers = exchange.members();
@@ -621,11 +760,15 @@ public final class PipeShareCoordinator implements ExchangeListener {
     private List<PeerPipeState> inputs(PipeState s, long interval) {
         String key = ShareCodec.demandKey(s.pipe.pipeId());
         double bookedLimit = Math.ceil(s.bookings.total() * s.pipe.config().tickSeconds());
-        HashMap<Long, Liveness> who = new HashMap<>();
-        for (MemberView m : members()) {
-            if (s.pipe.participants().isEmpty() || s.pipe.participants().contains(m.id())) {
-                who.put(m.id(), gone(m) ? Liveness.DEAD
-                        : m.state() == MemberState.ALIVE ? Liveness.ALIVE : Liveness.SUSPECT);
+        Map<Long, Liveness> who;
+        if (s.pipe.participants().isEmpty()) {
+            who = tickLiveness();
+        } else {
+            who = new HashMap<>();
+            for (Map.Entry<Long, Liveness> m : tickLiveness().entrySet()) {
+                if (s.pipe.participants().contains(m.getKey())) {
+                    who.put(m.getKey(), m.getValue());
+                }
             }
         }
         for (long p : s.pipe.participants()) {
@@ -644,15 +787,17 @@ public final class PipeShareCoordinator implements ExchangeListener {
                 if (e.isPresent() && e.get().version() != peer.version) {
                     peer.version = e.get().version();
                     try {
-                        remember(peer, ShareCodec.decodeDemand(s.pipe.pipeId(), e.get().value()));
+                        PipeDemandEntry d = ShareCodec.decodeDemand(s.pipe.pipeId(), e.get().value());
+                        remember(peer, d);
                         counters.increment(Counter.DEMAND_DECODED);
+                        heardAfterRelease(id, s.pipe.config(), d);
                     } catch (MalformedShareValueException ex) {
                         unknownOrMalformed(e.get().value());
                     }
                 }
             }
             PipeDemandEntry d = pick(peer, interval - decisionLag + 1);
-            String host = hostId(id);
+            String host = hostIds.computeIfAbsent(id, PipeShareCoordinator::hostId);
             if (d != null && id != exchange.selfId() && d.bookedBytes() > bookedLimit) {
                 // nobody can have more booked bytes than the pipe's bookings add up to: the excess is a claim
                 // without a guarantee, moved to unbooked (NaN and negatives are the allocator's to reject)

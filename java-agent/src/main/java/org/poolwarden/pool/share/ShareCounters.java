@@ -11,6 +11,8 @@ public final class ShareCounters {
         ROUNDS,
         /** Own demand entries published. */
         DEMAND_PUBLISHED,
+        /** Rounds whose demand was not news (no noticeable change, refresh not due): nothing published. */
+        DEMAND_SUPPRESSED,
         /** Peer demand entries decoded (a new version seen at a tick). */
         DEMAND_DECODED,
         /** Peer entries whose value could not be read; the peer keeps its previous entry, which ages to stale. */
@@ -33,6 +35,8 @@ public final class ShareCounters {
         POLICY_SET,
         /** Copies of a failed member's policies this host re-published so they outlive the member. */
         POLICY_ADOPTED,
+        /** Rounds in which this host heard no more than half of the pipe's members and kept to a fair share. */
+        MINORITY_CAPPED,
         /** Failed or left events: the member is released from every pipe at the next round. */
         MEMBER_RELEASED,
         /** Failed events held back because no majority of the pool is alive here (a partition, this side smaller). */

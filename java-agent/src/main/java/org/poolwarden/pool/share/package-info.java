@@ -7,7 +7,12 @@
  * codes in the value's first byte, a format byte after it, fields only ever appended):
  * <ul>
  *   <li>{@code pd/PIPE}: this host's demand on a pipe for one interval (interval number, booked and unbooked bytes,
- *       backlogged classes), published every round;</li>
+ *       backlogged classes), one entry per host and pipe, published only when it is news: a booking that changed
+ *       (at once), unbooked demand that moved by more than {@code republishChange} of a fair share or of itself
+ *       (at most once per publish gap, which grows with the pool: 8 new entries per interval pool-wide is what
+ *       the exchange spreads), else a refresh every {@code refreshIntervals}. An entry counts as fresh for the
+ *       refresh period plus k intervals; every host, this one included, allocates from the published entries, so
+ *       suppression costs accuracy, not consistency;</li>
  *   <li>{@code pol/KEY}: one copy of a versioned policy. The origin publishes it; every host merges copies into a
  *       last-writer-wins {@link org.poolwarden.pool.policy.PolicySet} (highest version, then origin id), so all hosts
  *       converge whatever the order. When a member fails, the live member with the lowest id re-publishes that
@@ -28,7 +33,10 @@
  * A member that membership declares failed or left is released from every pipe at the next round (at most one
  * interval after the event) and stays released, even after its entries are reaped, until it is heard alive again;
  * then its share and any bookings that had to be cut come back, because the allocation is a pure function of who is
- * alive. A member that only falls silent is never counted at zero: the allocator reserves it (partition bound).
+ * alive. A member that only falls silent is never counted at zero: the allocator reserves it (partition bound),
+ * and while this host hears no more than half of the members it keeps to a fair share itself, so two groups
+ * overrun by at most half the partition slack. A released member whose demand entries are newer than its release
+ * is counted again: after a partition membership can keep hosts declared dead that are sending.
  * That bound only holds while neither side of a partition releases the other, and a partition longer than the
  * suspicion timeout gets the far side declared failed. So a failed event is acted on only when more than half of
  * the members this host knows are alive, not suspect, and heard (their demand entries fresh), and the failed one is

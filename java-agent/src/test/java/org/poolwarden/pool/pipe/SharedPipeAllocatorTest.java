@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 class SharedPipeAllocatorTest {
 
     /** 1000 bytes per tick: 20 000 B/s at a 50 ms tick. */
-    static final PipeConfig PIPE = PipeConfig.of("wan", 20_000);
+    /** Every host publishes every interval here (no suppression): an entry k = 3 intervals old is stale. */
+    static final PipeConfig PIPE = PipeConfig.of("wan", 20_000).withRefresh(1, 0);
     static final long NOW = 100;
 
     static HostGrant grant(PipeAllocation a, String host) {
@@ -181,5 +182,31 @@ class SharedPipeAllocatorTest {
                 + grant(r, "c").creditBytes() + grant(r, "d").creditBytes();
         assertTrue(used <= 1000 + 0.05 * 1000, "used " + used);
         assertTrue(used >= 1000, "the partition must not strand the pipe either: " + used);
+    }
+
+    @Test
+    void suppressedEntriesStayFreshForTheRefreshPeriodWhichGrowsWithThePool() {
+        PipeConfig cfg = PipeConfig.of("wan", 20_000); // refresh 10, k = 3
+        assertEquals(12, cfg.freshIntervals());
+        // 2 hosts: an entry 11 intervals old is still the host's demand, 12 is stale
+        PipeAllocation a = SharedPipeAllocator.compute(cfg, NOW, List.of(
+                PeerPipeState.alive("a", 0, 100, NOW - 11), PeerPipeState.alive("b", 0, 100, NOW - 12)));
+        assertFalse(grant(a, "a").stale());
+        assertTrue(grant(a, "b").stale());
+        // 128 hosts publish at most every 16 intervals (8 new entries per interval pool-wide), refresh every 32
+        assertEquals(1, cfg.publishGap(8));
+        assertEquals(16, cfg.publishGap(128));
+        assertEquals(32, cfg.refreshIntervals(128));
+        assertEquals(34, cfg.freshIntervals(128));
+        List<PeerPipeState> big = new ArrayList<>();
+        for (int i = 0; i < 128; i++) {
+            big.add(PeerPipeState.alive(String.format("h%03d", i), 0, 10, NOW - (i == 0 ? 33 : 34)));
+        }
+        PipeAllocation b = SharedPipeAllocator.compute(cfg, NOW, big);
+        assertFalse(grant(b, "h000").stale());
+        assertTrue(grant(b, "h001").stale());
+        // without suppression nothing changes: k alone
+        assertEquals(1, PIPE.publishGap(128));
+        assertEquals(3, PIPE.freshIntervals(128));
     }
 }

@@ -191,7 +191,62 @@ class PipeShareCoordinatorTest {
         assertTrue(mine.unbookedBytes() >= 10 * Q - 0.5 * Q - Q - 1 && mine.unbookedBytes() <= 10 * Q,
                 "unbooked = the rest of the local queue: " + mine);
         long now = PIPE.intervalAt(p.now());
-        assertTrue(mine.interval() == now || mine.interval() == now - 1, "published this or the last interval");
+        // unchanged demand is refreshed every refresh period (3 members: 10 intervals), not every interval; this
+        // interval's round may not have run yet
+        assertTrue(mine.interval() <= now && mine.interval() >= now - PIPE.refreshIntervals(3),
+                "published within the refresh period: " + mine.interval() + " at " + now);
+    }
+
+    @Test
+    void steadyDemandIsRefreshedNotRepublishedAndAChangeGoesOutAtOnce() {
+        SharePool p = pool(7);
+        saturate(p, 1);
+        p.runMillis(1000);
+        PipeShareCoordinator c = p.coordinator(1);
+        long published = c.counters().get(Counter.DEMAND_PUBLISHED);
+        long suppressed = c.counters().get(Counter.DEMAND_SUPPRESSED);
+        p.runMillis(2000); // 40 rounds of a queue that stays 10 intervals deep
+        long pub = c.counters().get(Counter.DEMAND_PUBLISHED) - published;
+        long sup = c.counters().get(Counter.DEMAND_SUPPRESSED) - suppressed;
+        assertEquals(40, pub + sup, "one decision per round");
+        assertTrue(pub >= 40 / PIPE.refreshIntervals() && pub <= 40 / PIPE.refreshIntervals() + 2,
+                "refreshed every " + PIPE.refreshIntervals() + " intervals: " + pub + " of 40");
+        // the peers count the host at the entry it published, fresh all along
+        for (int h = 2; h <= 3; h++) {
+            HostGrant g = p.coordinator(h).allocation("wan").orElseThrow().grant("1").orElseThrow();
+            assertFalse(g.stale(), "host 1 fresh at host " + h);
+        }
+        // the queue drains: news at the next round
+        PipeDemandEntry before = c.published("wan").orElseThrow();
+        p.traffic[1].queued.put(APP[1], 0L);
+        p.runMillis(100);
+        PipeDemandEntry after = c.published("wan").orElseThrow();
+        assertTrue(after.interval() > before.interval() && after.unbookedBytes() == 0 && after.bookedBytes() == 0,
+                "a drained queue is published at once: " + before + " -> " + after);
+    }
+
+    @Test
+    void worthPublishingNeedsARealChangeOrTheRefresh() {
+        PipeConfig cfg = PIPE; // refresh 10, change 10%
+        double fair = cfg.bytesPerInterval() / 3;
+        PipeDemandEntry last = new PipeDemandEntry("wan", 100, 1000, 5 * fair, 1);
+        assertFalse(PipeShareCoordinator.worthPublishing(cfg, last, new PipeDemandEntry("wan", 101, 1000,
+                5.4 * fair, 1), 101, 3), "8% more unbooked is not news");
+        assertTrue(PipeShareCoordinator.worthPublishing(cfg, last, new PipeDemandEntry("wan", 101, 1000,
+                5.6 * fair, 1), 101, 3), "12% more is");
+        assertTrue(PipeShareCoordinator.worthPublishing(cfg, last, new PipeDemandEntry("wan", 101, 1000 + 0.2 * fair,
+                5 * fair, 1), 101, 3), "a booking that grew does not wait");
+        assertTrue(PipeShareCoordinator.worthPublishing(cfg, last, new PipeDemandEntry("wan", 110, 1000,
+                5 * fair, 1), 110, 3), "refresh due");
+        assertTrue(PipeShareCoordinator.worthPublishing(cfg, null, last, 100, 3), "first entry");
+        // at 128 members unbooked news waits for the publish gap (16 intervals), bookings do not
+        PipeDemandEntry big = new PipeDemandEntry("wan", 100, 0, 0, 1);
+        assertFalse(PipeShareCoordinator.worthPublishing(cfg, big, new PipeDemandEntry("wan", 110, 0, Q, 1), 110,
+                128));
+        assertTrue(PipeShareCoordinator.worthPublishing(cfg, big, new PipeDemandEntry("wan", 116, 0, Q, 1), 116,
+                128));
+        assertTrue(PipeShareCoordinator.worthPublishing(cfg, big, new PipeDemandEntry("wan", 101, Q / 10, 0, 1), 101,
+                128));
     }
 
     @Test
