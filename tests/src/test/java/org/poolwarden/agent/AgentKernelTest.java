@@ -94,12 +94,12 @@ class AgentKernelTest {
                 // A broken config on SIGHUP: logged with file:line:col, the agent stays on the old one.
                 agent.writeConfig("mode: enforce\napps:\n  - name: work\n    bogus: 1\n");
                 agent.signal("HUP");
-                AgentProcess.await("the rejection in the log", 15_000,
-                        () -> agent.logText().contains("config reload rejected"));
-                assertTrue(agent.process.isAlive());
+                // The summary line comes first, then one line per error: wait for the error itself.
                 String file = Pattern.quote(agent.config.resolve("poolwarden.yaml").toString());
-                assertTrue(Pattern.compile(file + ":4:5: apps\\[0\\]\\.bogus: unknown field").matcher(agent.logText())
-                        .find(), agent.logText());
+                Pattern bogus = Pattern.compile(file + ":4:5: apps\\[0\\]\\.bogus: unknown field");
+                AgentProcess.await("the rejection and its error in the log", 15_000,
+                        () -> agent.logText().contains("config reload rejected") && bogus.matcher(agent.logText()).find());
+                assertTrue(agent.process.isAlive());
                 JsonNode after = agent.json("status", "--json");
                 assertEquals("monitor", after.path("mode").asText().toLowerCase(), "the old config's mode");
                 assertEquals(2, after.path("apps").asInt(), "the old config's apps");
