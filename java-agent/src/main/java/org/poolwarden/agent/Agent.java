@@ -219,4 +219,8 @@ public final class Agent {
     public Counters counters() {
         return counters;
     }
+
+    public ProcessDetector detector() {
+        return detector;
+    }
 }

@@ -178,10 +178,11 @@ public final class AgentCommand implements java.util.concurrent.Callable<Integer
                 if (first.config().mode() == Mode.ENFORCE) throw e;
                 String reason = Main.oneLine(e);
                 log.warn("enforcement unavailable on this host; running monitor-only", "reason", reason);
+                org.poolwarden.detect.ProcessDetector detector = MonitorOnly.detector(first.config(), hostname());
                 SampleTap t = new SampleTap(
-                        MonitorOnly.sampler(() -> loopApi.config(), HostResources.ofThisHost().cpus()));
+                        MonitorOnly.sampler(() -> loopApi.config(), HostResources.ofThisHost().cpus(), detector));
                 tapRef.set(t);
-                agent = new Agent(first.config(), MonitorOnly.detector(first.config(), hostname()),
+                agent = new Agent(first.config(), detector,
                         HostResources.ofThisHost(), MonitorOnly.enforcer(reason), t, writer,
                         System::currentTimeMillis, List.of(loopApi));
                 cpuController = "none";
@@ -280,8 +281,9 @@ public final class AgentCommand implements java.util.concurrent.Callable<Integer
 
     /** The agent without kernel enforcement: /proc detection and sampling only. */
     static final class MonitorOnly {
-        static org.poolwarden.agent.Sampler sampler(java.util.function.Supplier<PoolwardenConfig> config, int cpus) {
-            return new org.poolwarden.enforce.KernelSampler(config, null, null, Path.of("/proc"), cpus);
+        static org.poolwarden.agent.Sampler sampler(java.util.function.Supplier<PoolwardenConfig> config, int cpus,
+                                                    org.poolwarden.detect.ProcessDetector detector) {
+            return new org.poolwarden.enforce.KernelSampler(config, null, null, Path.of("/proc"), cpus, detector);
         }
 
         static org.poolwarden.detect.ProcessDetector detector(PoolwardenConfig c, String host) {
