@@ -64,6 +64,8 @@ public final class KernelSampler implements Sampler {
     /** Per socket cookie: bytes acked and received at the last sample. */
     private Map<Long, long[]> sockets = new HashMap<>();
     private boolean socketBaseline;
+    /** Apps that held attributed TCP sockets at the last sample. */
+    private Set<String> appsWithSockets = Set.of();
     /** Socket inode → the app whose process holds it, and inodes no app process held, as of the last fd walk. */
     private final Map<Long, String> inodeOwners = new HashMap<>();
     private final Set<Long> inodeUnowned = new HashSet<>();
@@ -324,8 +326,14 @@ public final class KernelSampler implements Sampler {
         boolean rates = socketBaseline && dt > 0;
         sockets = now;
         socketBaseline = true;
+        Set<String> previous = appsWithSockets;
+        appsWithSockets = perApp.keySet();
         if (!rates) return;
         for (App a : c.apps()) {
+            // Apps with TCP sockets now or at the last sample (so the fall to 0 is recorded once); an app without
+            // any has no traffic to report, and hundreds of zero rows per tick would cost the store more than all
+            // the rest.
+            if (!appsWithSockets.contains(a.name()) && !previous.contains(a.name())) continue;
             long[] s = perApp.getOrDefault(a.name(), new long[2]);
             out.add(new Sample(a.name(), "net.out.bits_per_s", s[0] * 8 / dt));
             out.add(new Sample(a.name(), "net.in.bits_per_s", s[1] * 8 / dt));
@@ -424,7 +432,14 @@ public final class KernelSampler implements Sampler {
         }
         try {
             AppCounters nft = enforcer.ports().nft().counters();
+            // Only apps the classifier has a counter for (those shaped on some pipe): the others would read as a
+            // made-up 0.
+            Set<String> shaped = new HashSet<>();
+            for (BandwidthSpec b : d.pipes().values()) for (BandwidthSpec.AppClass cl : b.egress().apps()) {
+                shaped.add(cl.app());
+            }
             for (App a : c.apps()) {
+                if (!shaped.contains(a.name())) continue;
                 org.poolwarden.nft.Traffic t = nft.of(DesiredKernel.nftName(a.name()));
                 out.add(new Sample(a.name(), "flows.bytes", t.bytes()));
                 out.add(new Sample(a.name(), "flows.packets", t.packets()));
