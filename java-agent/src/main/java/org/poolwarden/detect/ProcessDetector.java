@@ -75,6 +75,8 @@ public final class ProcessDetector {
     private List<String> appNames = List.of();
     private Map<String, Integer> appIndex = Map.of();
     private int rulesVersion;
+    private String rulesKey;
+    private long unchangedRuleReloads;
     /** Every process listed by the last scan; kept across scans (entries are updated in place, not rebuilt). */
     private final Map<Integer, Tracked> table = new HashMap<>();
     private Inventory inventory;
@@ -92,8 +94,19 @@ public final class ProcessDetector {
         this.inventory = new Inventory(host, Map.of(), 0, 0);
     }
 
-    /** New rules: every process is classified again on the next scan; changes come out as {@code moved}. */
+    /**
+     * New rules: every process is classified again on the next scan; changes come out as {@code moved}. A config
+     * whose apps have the same names, order and process rules as now (a reload that changed only policies or flow
+     * rules, the common case) keeps every classification: reading every process's command line again would only
+     * find the same apps. Rules naming users or groups always reclassify (the names may map to other ids now).
+     */
     public void setApps(List<App> apps) {
+        String key = rulesKey(apps);
+        if (key != null && key.equals(this.rulesKey)) {
+            unchangedRuleReloads++;
+            return;
+        }
+        this.rulesKey = key;
         this.matcher = new ProcessMatcher(apps, ids);
         this.appNames = matcher.apps();
         Map<String, Integer> idx = new HashMap<>();
@@ -109,6 +122,24 @@ public final class ProcessDetector {
      * once per slow tick for both. A process in no app is read while young and then every
      * {@link #RECHECK_EVERY_SCANS}th scan.
      */
+    /** What classification depends on, as text (records print every field, a regex its pattern); null: always new. */
+    private static String rulesKey(List<App> apps) {
+        StringBuilder b = new StringBuilder();
+        for (App a : apps) {
+            for (org.poolwarden.config.ProcessRule r : a.processRules()) {
+                if (r.user() != null || r.group() != null) return null;
+            }
+            b.append(a.name()).append('\0').append(a.includeChildren()).append('\0').append(a.processRules())
+                    .append('\n');
+        }
+        return b.toString();
+    }
+
+    /** Reloads whose process rules were the same, so nothing was reclassified. */
+    public long unchangedRuleReloads() {
+        return unchangedRuleReloads;
+    }
+
     public ScanResult scan() {
         int[] pids;
         try {

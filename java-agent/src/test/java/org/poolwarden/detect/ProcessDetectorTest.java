@@ -259,6 +259,35 @@ class ProcessDetectorTest {
     }
 
     @Test
+    void aReloadThatKeepsTheProcessRulesKeepsEveryClassification() {
+        proc.add(1, 0, "init").add(10, 1, "nginx").add(11, 1, "redis-server");
+        ProcessDetector d = detector("apps: [{name: web, processRules: [{name: nginx}, {cmdlineRegex: \"^x+$\"}]}]");
+        d.scan();
+        long classified = d.classified();
+        d.setApps(apps("""
+                apps:
+                  - name: web
+                    processRules: [{name: nginx}, {cmdlineRegex: "^x+$"}]
+                    flowRules: [{protocol: tcp, localPort: 443}]
+                    policy: {cpu: {weight: 500}}
+                """));
+        ScanResult r = d.scan();
+        assertEquals(classified, d.classified(), "a policy change reads no command line again");
+        assertEquals(1, d.unchangedRuleReloads());
+        assertEquals(List.of(10), r.inventory().pids("web"));
+
+        d.setApps(apps("apps: [{name: web, processRules: [{name: nginx}, {cmdlineRegex: \"^y+$\"}]}]"));
+        d.scan();
+        assertEquals(classified + 3, d.classified(), "another regex: everything again");
+        d.setApps(apps("apps: [{name: web, processRules: [{name: nginx, user: www-data}]}]"));
+        d.scan();
+        long afterUser = d.classified();
+        d.setApps(apps("apps: [{name: web, processRules: [{name: nginx, user: www-data}]}]"));
+        d.scan();
+        assertEquals(afterUser + 3, d.classified(), "user names may map to other ids now: always again");
+    }
+
+    @Test
     void statNamesWithSpacesAndParenthesesParse() {
         proc.add(1, 0, "init").add(7, 1, "a) (b c)");
         ProcStat s = new ProcReader(proc.root).stat(7);
