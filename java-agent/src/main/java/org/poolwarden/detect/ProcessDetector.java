@@ -16,8 +16,9 @@ import org.poolwarden.config.App;
  *
  * <p>Cost: listing /proc is one directory read; a new process costs its stat file plus whatever its rules need
  * (cmdline, environ, status). A process of some app has its stat file read on every scan, because the CPU sampler
- * takes its CPU time from that same read ({@link #cpuTicksSinceLastScan}); the stat files are held open on the real
- * /proc ({@link ProcReader}), so such a read is one pread. A process in no app is re-read every scan while it is
+ * takes its CPU time from that same read ({@link #cpuTicksSinceLastScan}), unless the sampler measures that app by
+ * its cgroup ({@link #setCpuWanted}); the stat files are held open on the real /proc ({@link ProcReader}), so such a
+ * read is one pread. A process in no app is re-read every scan while it is
  * young ({@link #YOUNG_SCANS}: a fork is often followed by an exec), and after that only every
  * {@link #RECHECK_EVERY_SCANS}th scan, staggered by pid, to notice a late exec or a pid reused after wrap-around.
  * The process table is kept across scans and updated in place; the inventory is rebuilt only when some app gained or
@@ -76,6 +77,7 @@ public final class ProcessDetector {
     private Map<String, Integer> appIndex = Map.of();
     private int rulesVersion;
     private String rulesKey;
+    private java.util.function.Predicate<String> cpuWanted = app -> true;
     private long unchangedRuleReloads;
     /** Every process listed by the last scan; kept across scans (entries are updated in place, not rebuilt). */
     private final Map<Integer, Tracked> table = new HashMap<>();
@@ -135,6 +137,15 @@ public final class ProcessDetector {
         return b.toString();
     }
 
+    /**
+     * Which apps' processes the CPU sampler takes per-process times for (default: all). The processes of the others
+     * (apps measured by their cgroup while enforced) are re-read like processes in no app: young ones every scan,
+     * then every {@link #RECHECK_EVERY_SCANS}th.
+     */
+    public void setCpuWanted(java.util.function.Predicate<String> appWantsCpu) {
+        this.cpuWanted = appWantsCpu;
+    }
+
     /** Reloads whose process rules were the same, so nothing was reclassified. */
     public long unchangedRuleReloads() {
         return unchangedRuleReloads;
@@ -154,7 +165,7 @@ public final class ProcessDetector {
                 exited = new ArrayList<>();
         for (int pid : pids) {
             Tracked known = table.get(pid);
-            if (known != null && known.app == null && known.seenScans >= YOUNG_SCANS
+            if (known != null && (known.app == null || !cpuWanted.test(known.app)) && known.seenScans >= YOUNG_SCANS
                     && known.rulesVersion == rulesVersion && Math.floorMod(pid + scans, RECHECK_EVERY_SCANS) != 0) {
                 known.seenScans++;
                 known.listedScan = scans;

@@ -75,6 +75,8 @@ public final class KernelSampler implements Sampler {
     private FlowMatcher flowMatcher;
     private PoolwardenConfig flowMatcherConfig;
     private Set<String> groups = Set.of();
+    /** The apps whose CPU came from their cgroup at the last sample (the detector reads their processes less). */
+    private volatile Set<String> cgroupMeasured = Set.of();
     private DesiredKernel groupsOf;
     private boolean psiAvailable = true;
     /** Per pipe and app: HTB class bytes at the last sample. */
@@ -101,6 +103,8 @@ public final class KernelSampler implements Sampler {
     public KernelSampler(Supplier<PoolwardenConfig> config, KernelEnforcer enforcer, SockDiag sockDiag, Path proc,
                          int cpus, ProcessDetector detector) {
         this.detector = detector;
+        // Apps measured by their cgroup need no per-process CPU times: the detector reads their processes less often.
+        if (detector != null) detector.setCpuWanted(app -> !cgroupMeasured.contains(app));
         this.config = config;
         this.enforcer = enforcer;
         this.sockDiag = sockDiag;
@@ -126,6 +130,7 @@ public final class KernelSampler implements Sampler {
     private void cpu(PoolwardenConfig c, Inventory inv, boolean enforced, double dt, List<Sample> out) {
         Map<Integer, Long> ticksNow = detector == null ? procTicks(inv) : null;
         Set<String> groups = enforced ? groups(enforcer.lastApplied()) : Set.of();
+        Set<String> measured = new HashSet<>();
         for (App a : c.apps()) {
             long source;
             long nanos;
@@ -138,6 +143,7 @@ public final class KernelSampler implements Sampler {
             }
             if (u.isPresent()) {
                 counters.cgroupReads++;
+                measured.add(a.name());
                 source = 1;
                 CpuUsage cu = u.get();
                 nanos = cu.cpuNanos();
@@ -173,6 +179,7 @@ public final class KernelSampler implements Sampler {
                 last[1] = source;
             }
         }
+        cgroupMeasured = measured;
         hostPressure(out);
     }
 

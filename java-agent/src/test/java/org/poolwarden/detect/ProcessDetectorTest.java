@@ -203,6 +203,24 @@ class ProcessDetectorTest {
     }
 
     @Test
+    void processesOfAnAppMeasuredByItsCgroupAreReadOnlyEveryFewScans() {
+        proc.add(1, 0, "init");
+        for (int pid = 100; pid < 200; pid++) proc.add(pid, 1, "nginx");
+        ProcessDetector d = detector("apps: [{name: web, processRules: [{name: nginx}]}]");
+        d.setCpuWanted(app -> !app.equals("web"));
+        for (int i = 0; i < ProcessDetector.YOUNG_SCANS + 1; i++) d.scan();
+        long before = d.reader().filesRead();
+        d.scan();
+        long perScan = d.reader().filesRead() - before;
+        assertTrue(perScan <= 101 / ProcessDetector.RECHECK_EVERY_SCANS + 1, "about a fifth: " + perScan);
+        assertEquals(100, d.inventory().pids("web").size());
+        d.setCpuWanted(app -> true);
+        before = d.reader().filesRead();
+        d.scan();
+        assertTrue(d.reader().filesRead() - before >= 100, "all of web's processes again");
+    }
+
+    @Test
     void commandLineRulesAreIndexedByTheirLiteralStartAndStillKeepConfigOrder() {
         proc.add(1, 0, "init")
                 .add(10, 1, "sleep", "sleep", "70001.5")

@@ -88,6 +88,36 @@ class KernelSamplerTest {
         Map<String, Double> m = byKey(s.sample(d.scan().inventory(), 2 * S));
         assertEquals(1.0, m.get("busy cpu.cores"), 1e-9);
         assertEquals(0, s.counters().procReads, "the sampler read no stat file of its own");
+        for (int i = 0; i < org.poolwarden.detect.ProcessDetector.RECHECK_EVERY_SCANS; i++) {
+            long r = d.reader().filesRead();
+            s.sample(d.scan().inventory(), (4 + 2 * i) * S);
+            assertTrue(d.reader().filesRead() - r >= 1, "measured from /proc: busy's process is read every scan");
+        }
+    }
+
+    @Test
+    void appsMeasuredByTheirCgroupAreNotReadFromProcEveryTick() throws Exception {
+        Files.createDirectories(proc.resolve("1"));
+        Files.writeString(proc.resolve("1/stat"), "1 (init) S 0 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 1 0 0\n");
+        for (int pid = 100; pid < 150; pid++) {
+            Files.createDirectories(proc.resolve(Integer.toString(pid)));
+            Files.writeString(proc.resolve(pid + "/stat"), pid + " (nginx) S 1 1 1 0 -1 0 0 0 0 0 5 5 0 0 20 0 1 0 "
+                    + (4000 + pid) + " 0 0\n");
+        }
+        org.poolwarden.detect.ProcessDetector d = new org.poolwarden.detect.ProcessDetector(
+                new org.poolwarden.detect.ProcReader(proc), new org.poolwarden.detect.IdNames(proc.resolve("none"),
+                proc.resolve("none")), "h", host.config.apps());
+        KernelEnforcer e = host.enforcer();
+        e.apply(host.plan(), host.inventory());
+        KernelSampler s = new KernelSampler(() -> host.config, e, null, proc, 2, d);
+        for (int i = 0; i < org.poolwarden.detect.ProcessDetector.YOUNG_SCANS + 2; i++) {
+            d.scan();
+            s.sample(host.inventory(), i * S); // web and batch have groups: their CPU comes from there
+        }
+        long before = d.reader().filesRead();
+        d.scan();
+        assertTrue(d.reader().filesRead() - before <= 51 / org.poolwarden.detect.ProcessDetector.RECHECK_EVERY_SCANS + 1,
+                "about a fifth of web's processes: " + (d.reader().filesRead() - before));
     }
 
     @Test
