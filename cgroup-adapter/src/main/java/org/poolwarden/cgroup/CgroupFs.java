@@ -94,18 +94,26 @@ final class CgroupFs {
         }
     }
 
+    private static final ThreadLocal<ByteBuffer> READ_BUFFER = ThreadLocal.withInitial(() -> ByteBuffer.allocate(16384));
+    /** A buffer grown for a huge cgroup.procs is kept up to this size, then dropped after the read. */
+    private static final int MAX_KEPT_BUFFER = 1 << 20;
+
     String read(Path file) {
         counters.reads.incrementAndGet();
         // Big reads from offset 0: /proc/sys files answer only the first read (Files.readAllBytes starts with a
         // one-byte read for size-0 files), and one 16 KiB read returns a typical knob in one syscall.
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            ByteBuffer b = ByteBuffer.allocate(16384);
+            // One buffer per thread, reused: a fresh 16 KiB array per read was most of the agent's garbage
+            // (thousands of knob reads per slow tick with hundreds of groups).
+            ByteBuffer b = READ_BUFFER.get();
+            b.clear();
             while (ch.read(b) > 0) {
                 if (!b.hasRemaining()) {
                     ByteBuffer bigger = ByteBuffer.allocate(b.capacity() * 2);
                     b.flip();
                     bigger.put(b);
                     b = bigger;
+                    if (b.capacity() <= MAX_KEPT_BUFFER) READ_BUFFER.set(b);
                 }
             }
             return new String(b.array(), 0, b.position(), StandardCharsets.UTF_8);

@@ -214,8 +214,16 @@ public final class LoopAgentApi implements AgentApi, TickListener {
     static Usage usage(PoolwardenConfig c, SampleTap.Values v) {
         if (v == null || v.get("cpu.percent") == null) return null;
         Double thr = v.get("cpu.throttled_s");
-        // The sampler reads throttled time only; periods are not sampled and stay 0.
-        Usage.Throttling throttling = thr == null ? null : new Usage.Throttling(0, 0, (long) (thr * 1e6));
+        Double thrPeriods = v.get("cpu.throttled_periods");
+        // nr_periods is not sampled (cpu.stat's throttled count and time are what an operator acts on): it stays 0.
+        Usage.Throttling throttling = thr == null ? null : new Usage.Throttling(0,
+                thrPeriods == null ? 0 : (long) (double) thrPeriods, (long) (thr * 1e6));
+        Double psiTotal = v.get("cpu.pressure.some_s");
+        Usage.Pressure pressure = psiTotal == null || v.get("cpu.pressure.some_avg10") == null
+                || v.get("cpu.pressure.some_avg60") == null || v.get("cpu.pressure.some_avg300") == null ? null
+                : new Usage.Pressure(new Usage.Pressure.Line(
+                v.get("cpu.pressure.some_avg10"), v.get("cpu.pressure.some_avg60"), v.get("cpu.pressure.some_avg300"),
+                (long) (psiTotal * 1e6)), null);
         List<Usage.PipeUsage> pipes = new ArrayList<>();
         for (Pipe p : c.pipes()) {
             String k = "pipe." + p.name() + ".out.";
@@ -223,7 +231,8 @@ public final class LoopAgentApi implements AgentApi, TickListener {
             if (bps == null) continue;
             Double drops = v.get(k + "drops");
             pipes.add(new Usage.PipeUsage(p.name(), Usage.Direction.EGRESS,
-                    (long) (double) v.totals().getOrDefault(k + "bytes", 0.0), 0, bps,
+                    (long) (double) v.totals().getOrDefault(k + "bytes", 0.0),
+                    (long) (double) v.totals().getOrDefault(k + "packets", 0.0), bps,
                     drops == null ? 0 : (long) (double) drops, 0));
         }
         for (Usage.Direction d : Usage.Direction.values()) {
@@ -234,7 +243,7 @@ public final class LoopAgentApi implements AgentApi, TickListener {
                     0, bps, 0, 0));
         }
         return new Usage(v.get("cpu.percent"), (long) (v.totals().getOrDefault("cpu.seconds", 0.0) * 1e6), throttling,
-                null, pipes);
+                pressure, pipes);
     }
 
     @Override
@@ -271,9 +280,14 @@ public final class LoopAgentApi implements AgentApi, TickListener {
         for (String m : pipeMetrics) {
             String pipe = m.startsWith("net.") ? SOCKETS_PIPE : m.substring(5, m.length() - ".out.bits_per_s".length());
             Usage.Direction d = m.startsWith("net.in.") ? Usage.Direction.INGRESS : Usage.Direction.EGRESS;
+            Map<Long, Double> pps = new HashMap<>();
+            if (!m.startsWith("net.")) {
+                String pm = m.replace(".bits_per_s", ".packets_per_s");
+                for (HistoryStore.Point p : reader.query(app, pm, sinceMs, now, r)) pps.put(p.timeMillis(), p.avg());
+            }
             for (HistoryStore.Point p : reader.query(app, m, sinceMs, now, r)) {
                 rates.computeIfAbsent(p.timeMillis(), k -> new ArrayList<>())
-                        .add(new History.PipeRate(pipe, d, p.avg(), 0));
+                        .add(new History.PipeRate(pipe, d, p.avg(), pps.getOrDefault(p.timeMillis(), 0.0)));
             }
         }
         List<History.Sample> out = new ArrayList<>();

@@ -40,10 +40,12 @@ public final class SampleTap implements Sampler {
             Map<String, Double> t = totals.computeIfAbsent(e.getKey(), k -> new HashMap<>());
             for (Map.Entry<String, Double> m : e.getValue().entrySet()) {
                 String k = m.getKey();
-                // rate × interval: CPU seconds from cores, bytes from bits per second
+                // rate × interval: CPU seconds from cores, bytes from bits per second, packets from packets per second
                 if (k.equals("cpu.cores")) t.merge("cpu.seconds", m.getValue() * dt, Double::sum);
                 else if (k.endsWith(".bits_per_s")) t.merge(k.replace(".bits_per_s", ".bytes"), m.getValue() * dt / 8,
                         Double::sum);
+                else if (k.endsWith(".packets_per_s")) t.merge(k.replace(".packets_per_s", ".packets"),
+                        m.getValue() * dt, Double::sum);
             }
         }
         Map<String, Values> snap = new HashMap<>();

@@ -194,10 +194,11 @@ public final class AgentCommand implements java.util.concurrent.Callable<Integer
                 if (first.config().mode() == Mode.ENFORCE) throw e;
                 String reason = Main.oneLine(e);
                 log.warn("enforcement unavailable on this host; running monitor-only", "reason", reason);
+                org.poolwarden.detect.ProcessDetector detector = MonitorOnly.detector(first.config(), hostname());
                 SampleTap t = new SampleTap(
-                        MonitorOnly.sampler(() -> loopApi.config(), HostResources.ofThisHost().cpus()));
+                        MonitorOnly.sampler(() -> loopApi.config(), HostResources.ofThisHost().cpus(), detector));
                 tapRef.set(t);
-                agent = new Agent(first.config(), MonitorOnly.detector(first.config(), hostname()),
+                agent = new Agent(first.config(), detector,
                         HostResources.ofThisHost(), MonitorOnly.enforcer(reason), t, writer,
                         System::currentTimeMillis, List.of(loopApi, tickErrors));
                 cpuController = "none";
@@ -357,8 +358,9 @@ public final class AgentCommand implements java.util.concurrent.Callable<Integer
 
     /** The agent without kernel enforcement: /proc detection and sampling only. */
     static final class MonitorOnly {
-        static org.poolwarden.agent.Sampler sampler(java.util.function.Supplier<PoolwardenConfig> config, int cpus) {
-            return new org.poolwarden.enforce.KernelSampler(config, null, null, Path.of("/proc"), cpus);
+        static org.poolwarden.agent.Sampler sampler(java.util.function.Supplier<PoolwardenConfig> config, int cpus,
+                                                    org.poolwarden.detect.ProcessDetector detector) {
+            return new org.poolwarden.enforce.KernelSampler(config, null, null, Path.of("/proc"), cpus, detector);
         }
 
         static org.poolwarden.detect.ProcessDetector detector(PoolwardenConfig c, String host) {
@@ -398,6 +400,10 @@ public final class AgentCommand implements java.util.concurrent.Callable<Integer
         m.put("enforcer_cpu_writes", c.cpuWrites);
         m.put("sampler_samples", ea.sampler().counters().samples);
         m.put("sampler_sock_diag_failures", ea.sampler().counters().sockDiagFailures);
+        m.put("sampler_fd_scans", ea.sampler().counters().fdScans);
+        m.put("enforcer_quiet_skips", c.quietSkips);
+        m.put("detector_proc_files_read", ea.agent().detector().reader().filesRead());
+        m.put("detector_proc_held_reads", ea.agent().detector().reader().heldReads());
         return m;
     }
 

@@ -3,10 +3,11 @@ package org.poolwarden.detect;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The fields of /proc/PID/stat that detection needs. {@code startTime} (clock ticks after boot) with the pid
- * identifies a process: a reused pid has a different start time.
+ * The fields of /proc/PID/stat that detection and sampling need. {@code startTime} (clock ticks after boot) with the
+ * pid identifies a process: a reused pid has a different start time. {@code cpuTicks} is utime + stime (clock ticks,
+ * all threads), so one read serves both the detector and the CPU sampler.
  */
-public record ProcStat(int pid, String comm, char state, int ppid, int sessionId, long startTime) {
+public record ProcStat(int pid, String comm, char state, int ppid, int sessionId, long startTime, long cpuTicks) {
 
     /**
      * Parses "pid (comm) state ppid pgrp session ... starttime(22nd) ...". The name may contain spaces and
@@ -28,23 +29,26 @@ public record ProcStat(int pid, String comm, char state, int ppid, int sessionId
         }
         if (open < 0 || close < 0) return null;
         String comm = new String(b, open + 1, close - open - 1, StandardCharsets.UTF_8);
-        // Fields after the name, numbered as in proc(5): 3 = state, 4 = ppid, 6 = session, 22 = starttime.
+        // Fields after the name, numbered as in proc(5): 3 = state, 4 = ppid, 6 = session, 14/15 = utime/stime,
+        // 22 = starttime.
         int field = 3;
         int i = close + 2;
         char state = '?';
-        long ppid = -1, session = -1, start = -1;
+        long ppid = -1, session = -1, start = -1, utime = -1, stime = -1;
         while (i < len && field <= 22) {
             int j = i;
             while (j < len && b[j] != ' ' && b[j] != '\n') j++;
             if (field == 3) state = (char) b[i];
             else if (field == 4) ppid = num(b, i, j);
             else if (field == 6) session = num(b, i, j);
+            else if (field == 14) utime = num(b, i, j);
+            else if (field == 15) stime = num(b, i, j);
             else if (field == 22) start = num(b, i, j);
             field++;
             i = j + 1;
         }
-        if (ppid < 0 || session < -1 || start < 0) return null;
-        return new ProcStat(pid, comm, state, (int) ppid, (int) session, start);
+        if (ppid < 0 || session < -1 || start < 0 || utime < 0 || stime < 0) return null;
+        return new ProcStat(pid, comm, state, (int) ppid, (int) session, start, utime + stime);
     }
 
     private static long num(byte[] b, int from, int to) {

@@ -15,10 +15,14 @@ import org.poolwarden.config.App;
  * exec). Everything else keeps its app from the previous scan.
  *
  * <p>Cost: listing /proc is one directory read; a new process costs its stat file plus whatever its rules need
- * (cmdline, environ, status). A known process is re-read every scan while it is young ({@link #YOUNG_SCANS}: a fork
- * is often followed by an exec), and after that only every {@link #RECHECK_EVERY_SCANS}th scan, staggered by pid, to
- * notice a late exec or a pid reused after wrap-around. So a quiet host with 5,000 processes reads a fifth of their
- * stat files per tick instead of all of them.
+ * (cmdline, environ, status). A process of some app has its stat file read on every scan, because the CPU sampler
+ * takes its CPU time from that same read ({@link #cpuTicksSinceLastScan}), unless the sampler measures that app by
+ * its cgroup ({@link #setCpuWanted}); the stat files are held open on the real /proc ({@link ProcReader}), so such a
+ * read is one pread. A process in no app is re-read every scan while it is
+ * young ({@link #YOUNG_SCANS}: a fork is often followed by an exec), and after that only every
+ * {@link #RECHECK_EVERY_SCANS}th scan, staggered by pid, to notice a late exec or a pid reused after wrap-around.
+ * The process table is kept across scans and updated in place; the inventory is rebuilt only when some app gained or
+ * lost a process.
  *
  * <p>Which app a process belongs to:
  * <ol>
@@ -48,6 +52,16 @@ public final class ProcessDetector {
         /** The app this process's children inherit, or null. */
         String passesOn;
         int rulesVersion = -1;
+        /** The scan that last listed it: one still behind after a scan has exited. */
+        long listedScan;
+        /** The app before this scan's classification, for the moved events. */
+        String appBefore;
+        boolean isNew = true;
+        /** Set while it waits for classification in this scan. */
+        ProcStat pending;
+        /** utime + stime at the last two stat reads, and the scans they were made in. */
+        long cpuTicks, cpuTicksBefore;
+        long cpuScan = -1, cpuScanBefore = -1;
 
         Tracked(int pid, long startTime) {
             this.pid = pid;
@@ -62,8 +76,13 @@ public final class ProcessDetector {
     private List<String> appNames = List.of();
     private Map<String, Integer> appIndex = Map.of();
     private int rulesVersion;
-    private Map<Integer, Tracked> table = new HashMap<>();
+    private String rulesKey;
+    private java.util.function.Predicate<String> cpuWanted = app -> true;
+    private long unchangedRuleReloads;
+    /** Every process listed by the last scan; kept across scans (entries are updated in place, not rebuilt). */
+    private final Map<Integer, Tracked> table = new HashMap<>();
     private Inventory inventory;
+    private boolean inventoryStale = true;
 
     // Counters (observability): read by the agent's metrics.
     private long scans, classified, scanFailures;
@@ -77,14 +96,59 @@ public final class ProcessDetector {
         this.inventory = new Inventory(host, Map.of(), 0, 0);
     }
 
-    /** New rules: every process is classified again on the next scan; changes come out as {@code moved}. */
+    /**
+     * New rules: every process is classified again on the next scan; changes come out as {@code moved}. A config
+     * whose apps have the same names, order and process rules as now (a reload that changed only policies or flow
+     * rules, the common case) keeps every classification: reading every process's command line again would only
+     * find the same apps. Rules naming users or groups always reclassify (the names may map to other ids now).
+     */
     public void setApps(List<App> apps) {
+        String key = rulesKey(apps);
+        if (key != null && key.equals(this.rulesKey)) {
+            unchangedRuleReloads++;
+            return;
+        }
+        this.rulesKey = key;
         this.matcher = new ProcessMatcher(apps, ids);
         this.appNames = matcher.apps();
         Map<String, Integer> idx = new HashMap<>();
         for (int i = 0; i < appNames.size(); i++) idx.put(appNames.get(i), i);
         this.appIndex = idx;
         rulesVersion++;
+        inventoryStale = true;
+    }
+
+    /**
+     * One pass over /proc. A process in some app has its stat file read on every scan: that one read gives the
+     * detector its name and parent and the sampler its CPU time ({@link #cpuTicksSinceLastScan}), so /proc is read
+     * once per slow tick for both. A process in no app is read while young and then every
+     * {@link #RECHECK_EVERY_SCANS}th scan.
+     */
+    /** What classification depends on, as text (records print every field, a regex its pattern); null: always new. */
+    private static String rulesKey(List<App> apps) {
+        StringBuilder b = new StringBuilder();
+        for (App a : apps) {
+            for (org.poolwarden.config.ProcessRule r : a.processRules()) {
+                if (r.user() != null || r.group() != null) return null;
+            }
+            b.append(a.name()).append('\0').append(a.includeChildren()).append('\0').append(a.processRules())
+                    .append('\n');
+        }
+        return b.toString();
+    }
+
+    /**
+     * Which apps' processes the CPU sampler takes per-process times for (default: all). The processes of the others
+     * (apps measured by their cgroup while enforced) are re-read like processes in no app: young ones every scan,
+     * then every {@link #RECHECK_EVERY_SCANS}th.
+     */
+    public void setCpuWanted(java.util.function.Predicate<String> appWantsCpu) {
+        this.cpuWanted = appWantsCpu;
+    }
+
+    /** Reloads whose process rules were the same, so nothing was reclassified. */
+    public long unchangedRuleReloads() {
+        return unchangedRuleReloads;
     }
 
     public ScanResult scan() {
@@ -96,53 +160,75 @@ public final class ProcessDetector {
             throw new UncheckedIOException("listing " + reader.root(), e);
         }
         scans++;
-        Map<Integer, Tracked> next = new HashMap<>(Math.max(16, pids.length * 2));
-        Map<Integer, ProcStat> fresh = new HashMap<>();
+        List<Tracked> fresh = new ArrayList<>();
         List<ScanResult.ProcessEvent> started = new ArrayList<>(), moved = new ArrayList<>(),
                 exited = new ArrayList<>();
-        Map<Integer, String> before = new HashMap<>();
         for (int pid : pids) {
             Tracked known = table.get(pid);
-            if (known != null && known.seenScans >= YOUNG_SCANS && known.rulesVersion == rulesVersion
-                    && Math.floorMod(pid + scans, RECHECK_EVERY_SCANS) != 0) {
+            if (known != null && (known.app == null || !cpuWanted.test(known.app)) && known.seenScans >= YOUNG_SCANS
+                    && known.rulesVersion == rulesVersion && Math.floorMod(pid + scans, RECHECK_EVERY_SCANS) != 0) {
                 known.seenScans++;
-                before.put(pid, known.app);
-                next.put(pid, known);
+                known.listedScan = scans;
                 continue;
             }
             ProcStat s = reader.stat(pid);
-            if (s == null) continue; // exited since the listing
-            Tracked t = table.get(pid);
+            if (s == null) continue; // exited since the listing; a known one is reported below
+            Tracked t = known;
             if (t == null || t.startTime != s.startTime()) {
+                if (t != null) {
+                    // pid reused: the old process exited
+                    if (t.app != null) exited.add(new ScanResult.ProcessEvent(t.pid, t.app, null));
+                    inventoryStale = true;
+                }
                 t = new Tracked(pid, s.startTime());
+                table.put(pid, t);
             } else {
-                before.put(pid, t.app);
                 t.seenScans++;
             }
-            if (t.rulesVersion != rulesVersion || !s.comm().equals(t.comm)) fresh.put(pid, s);
+            t.listedScan = scans;
+            t.cpuTicksBefore = t.cpuTicks;
+            t.cpuScanBefore = t.cpuScan;
+            t.cpuTicks = s.cpuTicks();
+            t.cpuScan = scans;
+            if (t.rulesVersion != rulesVersion || !s.comm().equals(t.comm)) {
+                t.pending = s;
+                t.appBefore = t.app;
+                fresh.add(t);
+            }
             t.comm = s.comm();
             t.ppid = s.ppid();
-            next.put(pid, t);
         }
-        for (ProcStat s : new ArrayList<>(fresh.values())) classify(next.get(s.pid()), s, next, fresh, 0);
-        for (Tracked t : next.values()) {
-            boolean known = before.containsKey(t.pid);
-            String now = t.app;
-            if (!known) {
-                if (now != null) started.add(new ScanResult.ProcessEvent(t.pid, now, null));
-            } else if (!java.util.Objects.equals(before.get(t.pid), now)) {
-                moved.add(new ScanResult.ProcessEvent(t.pid, now, before.get(t.pid)));
+        for (Tracked t : fresh) classify(t, 0);
+        for (Tracked t : fresh) {
+            if (t.isNew) {
+                t.isNew = false;
+                inventoryStale = true;
+                if (t.app != null) started.add(new ScanResult.ProcessEvent(t.pid, t.app, null));
+            } else if (!java.util.Objects.equals(t.appBefore, t.app)) {
+                inventoryStale = true;
+                moved.add(new ScanResult.ProcessEvent(t.pid, t.app, t.appBefore));
             }
         }
-        for (Tracked old : table.values()) {
-            Tracked t = next.get(old.pid);
-            if ((t == null || t != old) && old.app != null) {
-                exited.add(new ScanResult.ProcessEvent(old.pid, old.app, null));
+        int unassigned = 0;
+        for (java.util.Iterator<Tracked> it = table.values().iterator(); it.hasNext(); ) {
+            Tracked t = it.next();
+            if (t.listedScan != scans) {
+                it.remove();
+                reader.forget(t.pid);
+                inventoryStale = true;
+                if (t.app != null) exited.add(new ScanResult.ProcessEvent(t.pid, t.app, null));
+            } else if (t.app == null) {
+                unassigned++;
             }
         }
-        table = next;
-        lastScanProcesses = next.size();
-        inventory = buildInventory();
+        lastScanProcesses = table.size();
+        if (inventoryStale) {
+            inventory = buildInventory();
+            inventoryStale = false;
+        } else if (inventory.unassigned() != unassigned || inventory.total() != table.size()) {
+            // Only processes outside every app came or went: the apps are the same objects as before.
+            inventory = new Inventory(host, inventory.apps(), unassigned, table.size());
+        }
         java.util.Comparator<ScanResult.ProcessEvent> byPid = java.util.Comparator.comparingInt(
                 ScanResult.ProcessEvent::pid);
         started.sort(byPid);
@@ -151,15 +237,24 @@ public final class ProcessDetector {
         return new ScanResult(started, exited, moved, inventory);
     }
 
+    /**
+     * CPU time (utime + stime, clock ticks) the process used between the previous scan and the last one; 0 when it
+     * was not read in both (new, or not in an app). The sampler adds these up per app.
+     */
+    public long cpuTicksSinceLastScan(int pid) {
+        Tracked t = table.get(pid);
+        if (t == null || t.cpuScan != scans || t.cpuScanBefore != scans - 1) return 0;
+        return Math.max(0, t.cpuTicks - t.cpuTicksBefore);
+    }
+
     /** Parents first, so a child sees what its parent passes on; depth-limited against pid cycles in a fake tree. */
-    private void classify(Tracked t, ProcStat s, Map<Integer, Tracked> all, Map<Integer, ProcStat> fresh, int depth) {
-        if (!fresh.containsKey(t.pid)) return; // classified already, as some child's parent
-        fresh.remove(t.pid);
-        Tracked parent = all.get(s.ppid());
-        if (parent != null && parent != t && depth < 64) {
-            ProcStat ps = fresh.get(parent.pid);
-            if (ps != null) classify(parent, ps, all, fresh, depth + 1);
-        }
+    private void classify(Tracked t, int depth) {
+        ProcStat s = t.pending;
+        if (s == null) return; // classified already, as some child's parent
+        t.pending = null;
+        Tracked parent = table.get(s.ppid());
+        if (parent != null && parent.listedScan != scans) parent = null; // exited: not a parent any more
+        if (parent != null && parent != t && depth < 64 && parent.pending != null) classify(parent, depth + 1);
         ProcessMatcher.Match direct = matcher.match(new LazyFacts(s, parent == null ? null : parent.comm));
         int inherited = parent == null || parent.passesOn == null ? -1
                 : appIndex.getOrDefault(parent.passesOn, -1);

@@ -37,6 +37,14 @@ public final class ProcessMatcher {
      * this turns a scan over every app into a hash lookup.
      */
     private final Map<String, int[]> byLiteralName = new java.util.HashMap<>();
+    /**
+     * Apps with a rule that has no literal name but a command-line glob with a literal start, by that start's length
+     * and text: a process is a candidate when its command line starts with one. Hundreds of apps told apart by their
+     * command lines (the same program, different arguments) then cost a few hash lookups per process instead of a
+     * test of every app's rules.
+     */
+    private final int[] prefixLengths;
+    private final Map<Integer, Map<String, int[]>> byCmdlinePrefix = new java.util.HashMap<>();
     private final int[] withoutLiteralName;
     private final List<List<Compiled>> rules = new ArrayList<>();
     private final IdNames ids;
@@ -47,6 +55,7 @@ public final class ProcessMatcher {
         boolean c = false, e = false, i = false;
         Map<String, java.util.TreeSet<Integer>> byName = new java.util.HashMap<>();
         java.util.TreeSet<Integer> unnamed = new java.util.TreeSet<>();
+        Map<Integer, Map<String, java.util.TreeSet<Integer>>> byPrefix = new java.util.TreeMap<>();
         for (App a : appList) {
             int index = apps.size();
             apps.add(a.name());
@@ -57,8 +66,12 @@ public final class ProcessMatcher {
                         r.cmdline() == null ? "" : Glob.literalPrefix(r.cmdline()),
                         r.env() == null || r.env().valueGlob() == null ? null : Glob.compile(r.env().valueGlob()),
                         r.parentName() == null ? null : Glob.compile(r.parentName())));
+                String prefix = r.cmdline() == null ? "" : Glob.literalPrefix(r.cmdline());
                 if (r.name() != null && !hasGlob(r.name())) {
                     byName.computeIfAbsent(r.name(), k -> new java.util.TreeSet<>()).add(index);
+                } else if (!prefix.isEmpty()) {
+                    byPrefix.computeIfAbsent(prefix.length(), k -> new java.util.HashMap<>())
+                            .computeIfAbsent(prefix, k -> new java.util.TreeSet<>()).add(index);
                 } else {
                     unnamed.add(index);
                 }
@@ -70,6 +83,12 @@ public final class ProcessMatcher {
         }
         withoutLiteralName = unnamed.stream().mapToInt(Integer::intValue).toArray();
         byName.forEach((k, v) -> byLiteralName.put(k, v.stream().mapToInt(Integer::intValue).toArray()));
+        prefixLengths = byPrefix.keySet().stream().mapToInt(Integer::intValue).toArray();
+        byPrefix.forEach((len, m) -> {
+            Map<String, int[]> x = new java.util.HashMap<>();
+            m.forEach((k, v) -> x.put(k, v.stream().mapToInt(Integer::intValue).toArray()));
+            byCmdlinePrefix.put(len, x);
+        });
         needsCmdline = c;
         needsEnv = e;
         needsIds = i;
@@ -90,17 +109,28 @@ public final class ProcessMatcher {
 
     public Match match(Facts f) {
         int[] named = byLiteralName.getOrDefault(f.stat().comm(), NO_APPS);
-        int[] other = withoutLiteralName;
-        int i = 0, j = 0;
-        while (i < named.length || j < other.length) {
-            // Merge the two ascending lists: candidates in app order, each once.
-            int a;
-            if (j >= other.length || (i < named.length && named[i] < other[j])) a = named[i++];
-            else if (i >= named.length || other[j] < named[i]) a = other[j++];
-            else {
-                a = named[i++];
-                j++;
+        int[][] lists;
+        if (prefixLengths.length == 0) {
+            lists = new int[][] {named, withoutLiteralName};
+        } else {
+            // The command line is needed anyway: some rule tests it against every process without a literal name.
+            String cmd = f.cmdline();
+            lists = new int[2 + prefixLengths.length][];
+            lists[0] = named;
+            lists[1] = withoutLiteralName;
+            for (int k = 0; k < prefixLengths.length; k++) {
+                int len = prefixLengths[k];
+                lists[2 + k] = cmd == null || cmd.length() < len ? NO_APPS
+                        : byCmdlinePrefix.get(len).getOrDefault(cmd.substring(0, len), NO_APPS);
             }
+        }
+        int[] at = new int[lists.length];
+        while (true) {
+            // Merge the ascending lists: candidates in app order, each once.
+            int a = Integer.MAX_VALUE;
+            for (int k = 0; k < lists.length; k++) if (at[k] < lists[k].length) a = Math.min(a, lists[k][at[k]]);
+            if (a == Integer.MAX_VALUE) return Match.NONE;
+            for (int k = 0; k < lists.length; k++) if (at[k] < lists[k].length && lists[k][at[k]] == a) at[k]++;
             boolean matched = false, children = false;
             for (Compiled c : rules.get(a)) {
                 if (matches(c, f)) {
@@ -110,7 +140,6 @@ public final class ProcessMatcher {
             }
             if (matched) return new Match(a, children);
         }
-        return Match.NONE;
     }
 
     private static final int[] NO_APPS = new int[0];

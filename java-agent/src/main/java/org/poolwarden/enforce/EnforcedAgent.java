@@ -40,7 +40,6 @@ public record EnforcedAgent(Agent agent, KernelEnforcer enforcer, KernelSampler 
             // no sock_diag (old kernel, module missing): monitor mode then reports no per-app bandwidth
         }
         HostResources host = HostResources.ofThisHost();
-        KernelSampler sampler = new KernelSampler(current, enforcer, diag, Path.of("/proc"), host.cpus());
         String hostname;
         try {
             hostname = java.net.InetAddress.getLocalHost().getHostName();
@@ -48,6 +47,8 @@ public record EnforcedAgent(Agent agent, KernelEnforcer enforcer, KernelSampler 
             hostname = "localhost";
         }
         ProcessDetector detector = new ProcessDetector(ProcReader.system(), IdNames.system(), hostname, config.apps());
+        // One pass over /proc per slow tick: the sampler takes CPU times from the detector's reads.
+        KernelSampler sampler = new KernelSampler(current, enforcer, diag, Path.of("/proc"), host.cpus(), detector);
         if (config.mode() == PoolwardenConfig.Mode.MONITOR) enforcer.release();
         Agent agent = new Agent(config, detector, host, enforcer, wrap == null ? sampler : wrap.apply(sampler), store,
                 System::currentTimeMillis, listeners);
@@ -57,6 +58,7 @@ public record EnforcedAgent(Agent agent, KernelEnforcer enforcer, KernelSampler 
 
     @Override
     public void close() {
+        agent.detector().reader().close(); // the stat files it holds open
         enforcer.close();
         if (sockDiag != null) sockDiag.close();
     }

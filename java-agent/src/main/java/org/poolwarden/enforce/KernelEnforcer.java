@@ -50,7 +50,7 @@ public final class KernelEnforcer implements Enforcer, AutoCloseable {
     /** Observability: written by the control thread, read by anyone. */
     public static final class Counters {
         public volatile long applies, applyFailures, rejectedPlans, releases, cleanups, cpuWrites, tcChanges,
-                tcDrift, nftCommands, nftDrift, cgroup2Moves, skippedFlowRules,
+                tcDrift, nftCommands, nftDrift, cgroup2Moves, skippedFlowRules, quietSkips,
                 /** Pipes left alone because a foreign root qdisc sits where our tree goes. */
                 foreignObjects;
         public volatile String lastError;
@@ -66,6 +66,16 @@ public final class KernelEnforcer implements Enforcer, AutoCloseable {
     private final Set<String> devicesTouched = new LinkedHashSet<>();
     private boolean tookOver;
     private DesiredKernel last;
+    private int quietApplies;
+
+    /**
+     * While the desired state stays the same (same plan, same processes), the kernel is reconciled on every 5th apply
+     * (10 s at the default slow tick) instead of every one: a full reconcile reads every knob and process list of
+     * every group, thousands of file reads per tick with hundreds of apps. An outside change to one of our knobs is
+     * still undone by the next reconcile, within 10 s; any change of the desired state (reload, policy, a process
+     * starting, exiting or moving) is applied at once.
+     */
+    public static final int QUIET_RECONCILE_EVERY = 5;
 
     /**
      * @param config the agent's current config ({@code agent::config}): flow rules, pipe interfaces, app order;
@@ -93,6 +103,12 @@ public final class KernelEnforcer implements Enforcer, AutoCloseable {
             counters.lastError = e.getMessage();
             throw e;
         }
+        if (last != null && d.equals(last) && ++quietApplies < QUIET_RECONCILE_EVERY) {
+            // Nothing to change since the last reconcile: the kernel is read back (drift) only every few ticks.
+            counters.quietSkips++;
+            return;
+        }
+        quietApplies = 0;
         try {
             reconcile(d, c);
             last = d;

@@ -18,6 +18,7 @@ import org.poolwarden.config.App;
 import org.poolwarden.config.PoolwardenConfig;
 import org.poolwarden.detect.FlowMatcher;
 import org.poolwarden.detect.Inventory;
+import org.poolwarden.detect.ProcessDetector;
 import org.poolwarden.nft.AppCounters;
 import org.poolwarden.store.Sample;
 import org.poolwarden.tc.bandwidth.BandwidthSpec;
@@ -41,12 +42,19 @@ import org.poolwarden.tc.bandwidth.BandwidthStats;
 public final class KernelSampler implements Sampler {
     /** USER_HZ: what /proc/PID/stat counts CPU time in; 100 on every Linux architecture we run on. */
     public static final long CLOCK_TICKS_PER_SECOND = 100;
+    /**
+     * The fd tables are walked at most every 5th sample (10 s at the default tick): a new connection's owner may be
+     * known that much later, and its bytes until then are counted when it is (totals stay right).
+     */
+    public static final int FD_SCAN_MIN_SAMPLES = 5;
 
     private final Supplier<PoolwardenConfig> config;
     private final KernelEnforcer enforcer;
     private final SockDiag sockDiag;
     private final Path proc;
     private final int cpus;
+    /** Where /proc CPU times come from when set: the detector's scan of this tick (one read of each stat file). */
+    private final ProcessDetector detector;
 
     private long lastNanos = Long.MIN_VALUE;
     /** Per app: the cumulative CPU nanoseconds at the last sample and where they came from. */
@@ -56,12 +64,27 @@ public final class KernelSampler implements Sampler {
     /** Per socket cookie: bytes acked and received at the last sample. */
     private Map<Long, long[]> sockets = new HashMap<>();
     private boolean socketBaseline;
+    /** Apps that held attributed TCP sockets at the last sample. */
+    private Set<String> appsWithSockets = Set.of();
+    /** Socket inode → the app whose process holds it, and inodes no app process held, as of the last fd walk. */
+    private final Map<Long, String> inodeOwners = new HashMap<>();
+    private final Set<Long> inodeUnowned = new HashSet<>();
+    private int samplesSinceFdScan = FD_SCAN_MIN_SAMPLES;
+    private Inventory fdScanInventory;
+    private PoolwardenConfig fdScanConfig;
+    private FlowMatcher flowMatcher;
+    private PoolwardenConfig flowMatcherConfig;
+    private Set<String> groups = Set.of();
+    /** The apps whose CPU came from their cgroup at the last sample (the detector reads their processes less). */
+    private volatile Set<String> cgroupMeasured = Set.of();
+    private DesiredKernel groupsOf;
+    private boolean psiAvailable = true;
     /** Per pipe and app: HTB class bytes at the last sample. */
-    private final Map<String, Long> classBytes = new HashMap<>();
+    private final Map<String, long[]> classBytes = new HashMap<>();
     private final Counters counters = new Counters();
 
     public static final class Counters {
-        public volatile long samples, sockDiagFailures, cgroupFailures, cgroupReads, procReads, tcReads;
+        public volatile long samples, sockDiagFailures, cgroupFailures, cgroupReads, procReads, tcReads, fdScans;
     }
 
     /**
@@ -70,6 +93,18 @@ public final class KernelSampler implements Sampler {
      */
     public KernelSampler(Supplier<PoolwardenConfig> config, KernelEnforcer enforcer, SockDiag sockDiag, Path proc,
                          int cpus) {
+        this(config, enforcer, sockDiag, proc, cpus, null);
+    }
+
+    /**
+     * @param detector the agent's detector, which scans /proc just before each sample: per-process CPU times come
+     *                 from its reads instead of a second pass over the stat files (null: read them here)
+     */
+    public KernelSampler(Supplier<PoolwardenConfig> config, KernelEnforcer enforcer, SockDiag sockDiag, Path proc,
+                         int cpus, ProcessDetector detector) {
+        this.detector = detector;
+        // Apps measured by their cgroup need no per-process CPU times: the detector reads their processes less often.
+        if (detector != null) detector.setCpuWanted(app -> !cgroupMeasured.contains(app));
         this.config = config;
         this.enforcer = enforcer;
         this.sockDiag = sockDiag;
@@ -93,37 +128,133 @@ public final class KernelSampler implements Sampler {
     }
 
     private void cpu(PoolwardenConfig c, Inventory inv, boolean enforced, double dt, List<Sample> out) {
-        Map<Integer, Long> ticksNow = procTicks(inv);
+        Map<Integer, Long> ticksNow = detector == null ? procTicks(inv) : null;
+        Set<String> groups = enforced ? groups(enforcer.lastApplied()) : Set.of();
+        Set<String> measured = new HashSet<>();
         for (App a : c.apps()) {
             long source;
             long nanos;
             Optional<CpuUsage> u = Optional.empty();
             try {
-                if (enforced) u = enforcer.ports().cpu().usage(a.name());
+                // Only apps with a group of ours have one to read: asking for the others costs a lookup each.
+                if (groups.contains(a.name())) u = enforcer.ports().cpu().usage(a.name());
             } catch (RuntimeException e) {
                 counters.cgroupFailures++; // this app falls back to /proc for this sample
             }
             if (u.isPresent()) {
                 counters.cgroupReads++;
+                measured.add(a.name());
                 source = 1;
-                nanos = u.get().cpuNanos();
-                if (u.get().throttledNanos() > 0) out.add(new Sample(a.name(), "cpu.throttled_s",
-                        u.get().throttledNanos() / 1e9));
+                CpuUsage cu = u.get();
+                nanos = cu.cpuNanos();
+                if (cu.throttledNanos() > 0 || cu.throttledPeriods() > 0) {
+                    out.add(new Sample(a.name(), "cpu.throttled_s", cu.throttledNanos() / 1e9));
+                    out.add(new Sample(a.name(), "cpu.throttled_periods", cu.throttledPeriods()));
+                }
+                if (cu.pressureSomeMicros().isPresent()) {
+                    double[] psi = groupPressure(a.name());
+                    if (psi != null) pressure(a.name(), psi, out);
+                }
             } else {
                 source = 2;
                 long sum = 0;
-                for (int pid : inv.pids(a.name())) sum += ticksNow.getOrDefault(pid, 0L);
+                if (ticksNow != null) {
+                    for (int pid : inv.pids(a.name())) sum += ticksNow.getOrDefault(pid, 0L);
+                } else {
+                    for (int pid : inv.pids(a.name())) sum += detector.cpuTicksSinceLastScan(pid);
+                }
                 long[] last = cpuLast.get(a.name());
                 // /proc: only time the app's processes spent since they were first seen, added up per process
                 nanos = (last != null && last[1] == 2 ? last[0] : 0) + sum * (1_000_000_000L / CLOCK_TICKS_PER_SECOND);
             }
-            long[] last = cpuLast.put(a.name(), new long[] {nanos, source});
+            long[] last = cpuLast.get(a.name());
             if (dt > 0 && last != null && last[1] == source && nanos >= last[0]) {
                 double cores = (nanos - last[0]) / 1e9 / dt;
                 out.add(new Sample(a.name(), "cpu.cores", cores));
                 out.add(new Sample(a.name(), "cpu.percent", cores * 100 / cpus));
             }
+            if (last == null) cpuLast.put(a.name(), new long[] {nanos, source});
+            else {
+                last[0] = nanos;
+                last[1] = source;
+            }
         }
+        cgroupMeasured = measured;
+        hostPressure(out);
+    }
+
+    /** The names of the CPU groups of the last applied state (cached: the same object until the next apply). */
+    private Set<String> groups(DesiredKernel d) {
+        if (d == null) return Set.of();
+        if (d != groupsOf) {
+            Set<String> g = new HashSet<>();
+            for (org.poolwarden.cgroup.CpuController.Desired x : d.cpu()) g.add(x.group().name());
+            groups = g;
+            groupsOf = d;
+        }
+        return groups;
+    }
+
+    /**
+     * CPU pressure (PSI "some": the share of time in which some runnable task of the group waited for a CPU), as the
+     * kernel averages it over 10, 60 and 300 s, in percent, and the cumulative stall in seconds.
+     */
+    private static void pressure(String subject, double[] psi, List<Sample> out) {
+        out.add(new Sample(subject, "cpu.pressure.some_avg10", psi[0]));
+        out.add(new Sample(subject, "cpu.pressure.some_avg60", psi[1]));
+        out.add(new Sample(subject, "cpu.pressure.some_avg300", psi[2]));
+        out.add(new Sample(subject, "cpu.pressure.some_s", psi[3] / 1e6));
+    }
+
+    /** An app group's cpu.pressure: on cgroup v2 only (v1 keeps no per-group pressure); null when there is none. */
+    private double[] groupPressure(String app) {
+        if (!(enforcer.ports().cpu() instanceof org.poolwarden.cgroup.CgroupV2CpuController v2)) return null;
+        return readPressureSome(v2.root().resolve(app).resolve("cpu.pressure"));
+    }
+
+    /** The host's CPU pressure from /proc/pressure/cpu, where the kernel has PSI (4.20+, not disabled at boot). */
+    private void hostPressure(List<Sample> out) {
+        if (!psiAvailable) return;
+        double[] psi = readPressureSome(proc.resolve("pressure/cpu"));
+        if (psi == null) {
+            psiAvailable = false; // not there (old kernel, psi=0): never look again, and never report a made-up 0
+            return;
+        }
+        pressure("host", psi, out);
+    }
+
+    static double[] readPressureSome(Path file) {
+        try {
+            return parsePressureSome(Files.readString(file));
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /**
+     * The "some" line of a PSI file ({@code some avg10=1.50 avg60=0.80 avg300=0.20 total=123456}): {avg10, avg60,
+     * avg300 (percent), total (µs)}; null when it is missing or malformed.
+     */
+    static double[] parsePressureSome(String text) {
+        for (String line : text.split("\n")) {
+            if (!line.startsWith("some ")) continue;
+            double[] v = new double[4];
+            String[] keys = {"avg10=", "avg60=", "avg300=", "total="};
+            int found = 0;
+            for (String f : line.substring(5).trim().split("\\s+")) {
+                for (int k = 0; k < keys.length; k++) {
+                    if (!f.startsWith(keys[k])) continue;
+                    try {
+                        v[k] = Double.parseDouble(f.substring(keys[k].length()));
+                        found |= 1 << k;
+                    } catch (NumberFormatException e) {
+                        return null;
+                    }
+                }
+            }
+            return found == 0b1111 ? v : null;
+        }
+        return null;
     }
 
     /** Ticks each app process used since the previous sample (0 for one seen for the first time). */
@@ -173,15 +304,24 @@ public final class KernelSampler implements Sampler {
             counters.sockDiagFailures++;
             return;
         }
-        Map<Long, String> owner = socketOwners(c, inv);
-        FlowMatcher matcher = new FlowMatcher(c.apps());
+        refreshOwners(c, inv, entries);
+        if (c != flowMatcherConfig) {
+            flowMatcher = new FlowMatcher(c.apps());
+            flowMatcherConfig = c;
+        }
         Map<String, long[]> perApp = new HashMap<>();
         Map<Long, long[]> now = new HashMap<>();
         for (SockDiag.Entry e : entries) {
+            long inode = e.socket().inode();
+            String app = inodeOwners.get(inode);
+            if (app == null) app = flowMatcher.match(e.socket());
+            if (app == null) {
+                // Not attributed yet (opened since the last fd scan): no baseline, so that when the next scan finds
+                // its owner all its bytes so far are counted. Known to be nobody's: a baseline like any other.
+                if (inodeUnowned.contains(inode)) now.put(e.cookie(), new long[] {e.bytesAcked(), e.bytesReceived()});
+                continue;
+            }
             now.put(e.cookie(), new long[] {e.bytesAcked(), e.bytesReceived()});
-            String app = owner.get(e.socket().inode());
-            if (app == null) app = matcher.match(e.socket());
-            if (app == null) continue;
             long[] prev = sockets.get(e.cookie());
             // a socket not seen before was opened since the last sample: all its bytes are new
             long out0 = prev == null ? 0 : prev[0];
@@ -193,11 +333,56 @@ public final class KernelSampler implements Sampler {
         boolean rates = socketBaseline && dt > 0;
         sockets = now;
         socketBaseline = true;
+        Set<String> previous = appsWithSockets;
+        appsWithSockets = perApp.keySet();
         if (!rates) return;
         for (App a : c.apps()) {
+            // Apps with TCP sockets now or at the last sample (so the fall to 0 is recorded once); an app without
+            // any has no traffic to report, and hundreds of zero rows per tick would cost the store more than all
+            // the rest.
+            if (!appsWithSockets.contains(a.name()) && !previous.contains(a.name())) continue;
             long[] s = perApp.getOrDefault(a.name(), new long[2]);
             out.add(new Sample(a.name(), "net.out.bits_per_s", s[0] * 8 / dt));
             out.add(new Sample(a.name(), "net.in.bits_per_s", s[1] * 8 / dt));
+        }
+    }
+
+    /**
+     * Finds which app's process holds each TCP socket by walking the apps' processes' fd tables, which costs a
+     * directory read per process and a readlink per descriptor: thousands of calls on a big host. So it is done only
+     * when it can change the answer (a socket of unknown owner, or processes or rules changed since the last walk),
+     * and at most every {@link #FD_SCAN_MIN_SAMPLES}th sample. What the walk finds is kept per socket inode, for the
+     * sockets sock_diag still reports.
+     */
+    private void refreshOwners(PoolwardenConfig c, Inventory inv, List<SockDiag.Entry> entries) {
+        samplesSinceFdScan++;
+        if (entries.isEmpty()) {
+            inodeOwners.clear();
+            inodeUnowned.clear();
+            return;
+        }
+        boolean stale = inv != fdScanInventory || c != fdScanConfig;
+        boolean unknown = false;
+        for (SockDiag.Entry e : entries) {
+            long inode = e.socket().inode();
+            if (!inodeOwners.containsKey(inode) && !inodeUnowned.contains(inode)) {
+                unknown = true;
+                break;
+            }
+        }
+        if ((!unknown && !stale) || samplesSinceFdScan < FD_SCAN_MIN_SAMPLES) return;
+        Map<Long, String> all = socketOwners(c, inv);
+        counters.fdScans++;
+        samplesSinceFdScan = 0;
+        fdScanInventory = inv;
+        fdScanConfig = c;
+        inodeOwners.clear();
+        inodeUnowned.clear();
+        for (SockDiag.Entry e : entries) {
+            long inode = e.socket().inode();
+            String app = all.get(inode);
+            if (app != null) inodeOwners.put(inode, app);
+            else inodeUnowned.add(inode);
         }
     }
 
@@ -241,10 +426,12 @@ public final class KernelSampler implements Sampler {
                 for (BandwidthStats.ClassCounters cc : s.egress()) {
                     if (cc.minor() != cl.minor()) continue;
                     String key = e.getKey() + "/" + cl.app();
-                    Long prev = classBytes.put(key, cc.bytes());
-                    if (prev != null && dt > 0 && cc.bytes() >= prev) {
+                    long[] prev = classBytes.put(key, new long[] {cc.bytes(), cc.packets()});
+                    if (prev != null && dt > 0 && cc.bytes() >= prev[0] && cc.packets() >= prev[1]) {
                         out.add(new Sample(cl.app(), "pipe." + e.getKey() + ".out.bits_per_s",
-                                (cc.bytes() - prev) * 8 / dt));
+                                (cc.bytes() - prev[0]) * 8 / dt));
+                        out.add(new Sample(cl.app(), "pipe." + e.getKey() + ".out.packets_per_s",
+                                (cc.packets() - prev[1]) / dt));
                     }
                     out.add(new Sample(cl.app(), "pipe." + e.getKey() + ".out.drops", cc.drops()));
                 }
@@ -252,8 +439,17 @@ public final class KernelSampler implements Sampler {
         }
         try {
             AppCounters nft = enforcer.ports().nft().counters();
+            // Only apps the classifier has a counter for (those shaped on some pipe): the others would read as a
+            // made-up 0.
+            Set<String> shaped = new HashSet<>();
+            for (BandwidthSpec b : d.pipes().values()) for (BandwidthSpec.AppClass cl : b.egress().apps()) {
+                shaped.add(cl.app());
+            }
             for (App a : c.apps()) {
-                out.add(new Sample(a.name(), "flows.bytes", nft.of(DesiredKernel.nftName(a.name())).bytes()));
+                if (!shaped.contains(a.name())) continue;
+                org.poolwarden.nft.Traffic t = nft.of(DesiredKernel.nftName(a.name()));
+                out.add(new Sample(a.name(), "flows.bytes", t.bytes()));
+                out.add(new Sample(a.name(), "flows.packets", t.packets()));
             }
         } catch (RuntimeException x) {
             // table gone between apply and read: next tick

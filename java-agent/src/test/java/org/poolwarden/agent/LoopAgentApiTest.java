@@ -121,7 +121,15 @@ class LoopAgentApiTest {
             out.add(new Sample("db", "cpu.percent", 12.5 * inv.pids("db").size()));
             out.add(new Sample("web", "cpu.cores", 0.5));
             out.add(new Sample("web", "pipe.uplink.out.bits_per_s", 8e6));
+            out.add(new Sample("web", "pipe.uplink.out.packets_per_s", 1000));
             out.add(new Sample("web", "net.in.bits_per_s", 1e6));
+            // a capped app's throttling and its group's CPU pressure (cgroup v2)
+            out.add(new Sample("web", "cpu.throttled_s", 0.25));
+            out.add(new Sample("web", "cpu.throttled_periods", 30));
+            out.add(new Sample("web", "cpu.pressure.some_avg10", 2.5));
+            out.add(new Sample("web", "cpu.pressure.some_avg60", 1.25));
+            out.add(new Sample("web", "cpu.pressure.some_avg300", 0.5));
+            out.add(new Sample("web", "cpu.pressure.some_s", 9.0));
             return out;
         };
         tap = new SampleTap(sampler);
@@ -199,6 +207,10 @@ class LoopAgentApiTest {
         assertEquals(8e6, up.bitsPerSecond());
         assertEquals(Usage.Direction.EGRESS, up.direction());
         assertEquals(2_000_000L, up.bytes(), "8 Mbit/s for 2 s");
+        assertEquals(2_000L, up.packets(), "1000 packets/s for 2 s");
+        assertEquals(new Usage.Throttling(0, 30, 250_000), u.throttling());
+        assertEquals(new Usage.Pressure(new Usage.Pressure.Line(2.5, 1.25, 0.5, 9_000_000), null), u.pressure());
+        assertNull(apps.get(1).instances().get(0).usage().pressure(), "db: no PSI sampled, none reported");
         Usage.PipeUsage in = u.pipes().stream().filter(p -> p.pipe().equals(LoopAgentApi.SOCKETS_PIPE))
                 .findFirst().orElseThrow();
         assertEquals(Usage.Direction.INGRESS, in.direction());
@@ -327,6 +339,7 @@ class LoopAgentApiTest {
         History.PipeRate up = h.samples().get(0).pipes().stream().filter(p -> p.pipe().equals("uplink"))
                 .findFirst().orElseThrow();
         assertEquals(8e6, up.bitsPerSecond(), 1e-3);
+        assertEquals(1000, up.packetsPerSecond(), 1e-9);
         assertNotNull(h.samples().get(0).pipes().stream().filter(p -> p.pipe().equals("tcp")
                 && p.direction() == Usage.Direction.INGRESS).findFirst().orElse(null));
     }

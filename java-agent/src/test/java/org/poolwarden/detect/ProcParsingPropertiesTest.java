@@ -24,9 +24,11 @@ class ProcParsingPropertiesTest {
     void statRoundTripsAnyNameAndNumbers(@ForAll @StringLength(max = 15) String comm,
                                          @ForAll @IntRange(min = 0, max = 4_194_304) int ppid,
                                          @ForAll @IntRange(min = 0, max = 4_194_304) int session,
-                                         @ForAll @LongRange(min = 0, max = Long.MAX_VALUE / 10) long start) {
+                                         @ForAll @LongRange(min = 0, max = Long.MAX_VALUE / 10) long start,
+                                         @ForAll @LongRange(min = 0, max = Long.MAX_VALUE / 4) long utime,
+                                         @ForAll @LongRange(min = 0, max = Long.MAX_VALUE / 4) long stime) {
         String name = comm.replace('\0', ' ');
-        byte[] b = ("77 (" + name + ") R " + ppid + " 77 " + session + " 0 -1 0 0 0 0 0 1 2 3 4 20 0 1 0 " + start
+        byte[] b = ("77 (" + name + ") R " + ppid + " 77 " + session + " 0 -1 0 0 0 0 0 " + utime + " " + stime + " 3 4 20 0 1 0 " + start
                 + " 0 0\n").getBytes(StandardCharsets.UTF_8);
         ProcStat s = ProcStat.parse(77, b, b.length);
         assertNotNull(s, new String(b, StandardCharsets.UTF_8));
@@ -34,6 +36,7 @@ class ProcParsingPropertiesTest {
         assertEquals(ppid, s.ppid());
         assertEquals(session, s.sessionId());
         assertEquals(start, s.startTime());
+        assertEquals(utime + stime, s.cpuTicks(), "utime + stime, fields 14 and 15");
     }
 
     @Property

@@ -171,6 +171,81 @@ class ProcessDetectorTest {
         assertEquals(List.of(new ProcessEvent(200, "web", null)), d.scan().started(), "new processes: at once");
     }
 
+    /** Rewrites a fake process's stat with the given CPU time (utime + stime, clock ticks). */
+    void cpu(int pid, int ppid, String comm, long ticks) throws IOException {
+        Files.writeString(proc.root.resolve(pid + "/stat"), pid + " (" + comm + ") S " + ppid + " " + pid
+                + " 1 0 -1 4194560 100 0 0 0 " + ticks + " 0 0 0 20 0 1 0 " + (1000L + pid) + " 1000000 200\n");
+    }
+
+    @Test
+    void appProcessesAreReadEveryScanAndTheirCpuTimeComesWithTheSameRead() throws IOException {
+        proc.add(1, 0, "init").add(10, 1, "nginx").add(11, 1, "bash");
+        ProcessDetector d = detector("apps: [{name: web, processRules: [{name: nginx}]}]");
+        cpu(10, 1, "nginx", 100);
+        cpu(11, 1, "bash", 100);
+        d.scan();
+        assertEquals(0, d.cpuTicksSinceLastScan(10), "first sight: a baseline only");
+        for (int i = 0; i < ProcessDetector.YOUNG_SCANS + 1; i++) d.scan(); // settled
+        cpu(10, 1, "nginx", 250);
+        cpu(11, 1, "bash", 900);
+        long before = d.reader().filesRead();
+        d.scan();
+        assertEquals(150, d.cpuTicksSinceLastScan(10));
+        assertEquals(0, d.cpuTicksSinceLastScan(11), "not in an app: not read every scan, no CPU time");
+        assertTrue(d.reader().filesRead() - before >= 1, "the app's process was read");
+        for (int i = 0; i < ProcessDetector.RECHECK_EVERY_SCANS; i++) {
+            long r = d.reader().filesRead();
+            d.scan();
+            assertTrue(d.reader().filesRead() - r >= 1, "nginx is read on every scan");
+        }
+        assertEquals(0, d.cpuTicksSinceLastScan(10), "no CPU used since");
+        assertEquals(0, d.cpuTicksSinceLastScan(99), "unknown pid");
+    }
+
+    @Test
+    void processesOfAnAppMeasuredByItsCgroupAreReadOnlyEveryFewScans() {
+        proc.add(1, 0, "init");
+        for (int pid = 100; pid < 200; pid++) proc.add(pid, 1, "nginx");
+        ProcessDetector d = detector("apps: [{name: web, processRules: [{name: nginx}]}]");
+        d.setCpuWanted(app -> !app.equals("web"));
+        for (int i = 0; i < ProcessDetector.YOUNG_SCANS + 1; i++) d.scan();
+        long before = d.reader().filesRead();
+        d.scan();
+        long perScan = d.reader().filesRead() - before;
+        assertTrue(perScan <= 101 / ProcessDetector.RECHECK_EVERY_SCANS + 1, "about a fifth: " + perScan);
+        assertEquals(100, d.inventory().pids("web").size());
+        d.setCpuWanted(app -> true);
+        before = d.reader().filesRead();
+        d.scan();
+        assertTrue(d.reader().filesRead() - before >= 100, "all of web's processes again");
+    }
+
+    @Test
+    void commandLineRulesAreIndexedByTheirLiteralStartAndStillKeepConfigOrder() {
+        proc.add(1, 0, "init")
+                .add(10, 1, "sleep", "sleep", "70001.5")
+                .add(11, 1, "sleep", "sleep", "70002.5")
+                .add(12, 1, "sleep", "sleep", "9")
+                .add(13, 1, "python3", "/usr/bin/python3", "/srv/job.py")
+                .add(14, 1, "sleep", "sleep", "70003.5");
+        ProcessDetector d = detector("""
+                apps:
+                  - {name: any-job, processRules: [{cmdline: "*job.py"}]}
+                  - {name: a1, processRules: [{cmdline: "sleep 70001.5"}]}
+                  - {name: a-glob, processRules: [{cmdline: "sleep 7000[23]*"}]}
+                  - {name: a2, processRules: [{cmdline: "sleep 70002.5"}]}
+                  - {name: short, processRules: [{cmdline: "sleep ?"}]}
+                  - {name: by-name, processRules: [{name: python3}]}
+                """);
+        Inventory inv = d.scan().inventory();
+        assertEquals(List.of(10), inv.pids("a1"));
+        assertEquals(List.of(11, 14), inv.pids("a-glob"), "the earlier app wins over a2's exact command line");
+        assertEquals(List.of(), inv.pids("a2"));
+        assertEquals(List.of(12), inv.pids("short"));
+        assertEquals(List.of(13), inv.pids("any-job"), "a rule without a literal start is still tried on everyone");
+        assertEquals(List.of(), inv.pids("by-name"));
+    }
+
     @Test
     void manyAppsWithLiteralAndGlobNamesKeepConfigOrder() {
         proc.add(1, 0, "init").add(10, 1, "java").add(11, 1, "javac");
@@ -199,6 +274,35 @@ class ProcessDetectorTest {
         ScanResult r = d.scan();
         assertEquals(List.of(new ProcessEvent(10, "web2", "web"), new ProcessEvent(11, "cache", null)), r.moved());
         assertEquals(List.of(11), r.inventory().pids("cache"));
+    }
+
+    @Test
+    void aReloadThatKeepsTheProcessRulesKeepsEveryClassification() {
+        proc.add(1, 0, "init").add(10, 1, "nginx").add(11, 1, "redis-server");
+        ProcessDetector d = detector("apps: [{name: web, processRules: [{name: nginx}, {cmdlineRegex: \"^x+$\"}]}]");
+        d.scan();
+        long classified = d.classified();
+        d.setApps(apps("""
+                apps:
+                  - name: web
+                    processRules: [{name: nginx}, {cmdlineRegex: "^x+$"}]
+                    flowRules: [{protocol: tcp, localPort: 443}]
+                    policy: {cpu: {weight: 500}}
+                """));
+        ScanResult r = d.scan();
+        assertEquals(classified, d.classified(), "a policy change reads no command line again");
+        assertEquals(1, d.unchangedRuleReloads());
+        assertEquals(List.of(10), r.inventory().pids("web"));
+
+        d.setApps(apps("apps: [{name: web, processRules: [{name: nginx}, {cmdlineRegex: \"^y+$\"}]}]"));
+        d.scan();
+        assertEquals(classified + 3, d.classified(), "another regex: everything again");
+        d.setApps(apps("apps: [{name: web, processRules: [{name: nginx, user: www-data}]}]"));
+        d.scan();
+        long afterUser = d.classified();
+        d.setApps(apps("apps: [{name: web, processRules: [{name: nginx, user: www-data}]}]"));
+        d.scan();
+        assertEquals(afterUser + 3, d.classified(), "user names may map to other ids now: always again");
     }
 
     @Test

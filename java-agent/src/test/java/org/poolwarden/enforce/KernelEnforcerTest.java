@@ -91,6 +91,33 @@ class KernelEnforcerTest {
     }
 
     @Test
+    void anUnchangedDesiredStateIsReadBackOnlyEveryFewTicksYetDriftIsUndoneWithinThem() {
+        KernelEnforcer e = host.enforcer();
+        e.apply(host.plan(), host.inventory());
+        long reads = host.cpu.counters().reads();
+        e.apply(host.plan(), host.inventory());
+        assertEquals(reads, host.cpu.counters().reads(), "a quiet tick does not read the kernel back");
+        assertEquals(1, e.counters().quietSkips);
+
+        host.cpu.outsideWrite("web", 7, org.poolwarden.cgroup.CfsQuota.NONE); // someone else writes our knob
+        int applies = 1;
+        while (host.cpu.list().get("web").rawWeight() == 7 && applies <= KernelEnforcer.QUIET_RECONCILE_EVERY) {
+            e.apply(host.plan(), host.inventory());
+            applies++;
+        }
+        assertTrue(applies <= KernelEnforcer.QUIET_RECONCILE_EVERY, "undone after " + applies + " applies");
+        assertTrue(host.cpu.list().get("web").rawWeight() != 7);
+
+        // A changed desired state (a new process of web) is applied at once, not at the next full reconcile.
+        host.cpu.spawn(102, 1);
+        Map<String, org.poolwarden.detect.Inventory.Instance> apps = new java.util.LinkedHashMap<>(
+                host.inventory().apps());
+        apps.put("web", new org.poolwarden.detect.Inventory.Instance("web", "h", List.of(100, 101, 102)));
+        e.apply(host.plan(), new org.poolwarden.detect.Inventory("h", apps, 0, 4));
+        assertEquals("web", host.cpu.groupOf(102));
+    }
+
+    @Test
     void aRestartedAgentTakesOverWithoutDuplicatingAnything() {
         host.enforcer().apply(host.plan(), host.inventory());
         String before = host.snapshot();

@@ -70,6 +70,90 @@ class KernelSamplerTest {
         assertEquals(10e6, m.get("batch pipe.uplink.out.bits_per_s"), 1e-3);
     }
 
+    @Test
+    void withTheDetectorCpuTimesComeFromItsScanAndProcIsNotReadAgain() throws Exception {
+        Files.createDirectories(proc.resolve("1"));
+        Files.writeString(proc.resolve("1/stat"), "1 (init) S 0 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 1 0 0\n");
+        stat(100, 100, 50);
+        org.poolwarden.config.PoolwardenConfig c = FakeHost.config("""
+                apps:
+                  - {name: busy, processRules: [{name: "busy loop"}]}
+                """);
+        org.poolwarden.detect.ProcessDetector d = new org.poolwarden.detect.ProcessDetector(
+                new org.poolwarden.detect.ProcReader(proc), new org.poolwarden.detect.IdNames(proc.resolve("none"),
+                proc.resolve("none")), "h", c.apps());
+        KernelSampler s = new KernelSampler(() -> c, null, null, proc, 2, d);
+        s.sample(d.scan().inventory(), 0);
+        stat(100, 250, 100); // +200 ticks = 2 s
+        Map<String, Double> m = byKey(s.sample(d.scan().inventory(), 2 * S));
+        assertEquals(1.0, m.get("busy cpu.cores"), 1e-9);
+        assertEquals(0, s.counters().procReads, "the sampler read no stat file of its own");
+        for (int i = 0; i < org.poolwarden.detect.ProcessDetector.RECHECK_EVERY_SCANS; i++) {
+            long r = d.reader().filesRead();
+            s.sample(d.scan().inventory(), (4 + 2 * i) * S);
+            assertTrue(d.reader().filesRead() - r >= 1, "measured from /proc: busy's process is read every scan");
+        }
+    }
+
+    @Test
+    void appsMeasuredByTheirCgroupAreNotReadFromProcEveryTick() throws Exception {
+        Files.createDirectories(proc.resolve("1"));
+        Files.writeString(proc.resolve("1/stat"), "1 (init) S 0 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 1 0 0\n");
+        for (int pid = 100; pid < 150; pid++) {
+            Files.createDirectories(proc.resolve(Integer.toString(pid)));
+            Files.writeString(proc.resolve(pid + "/stat"), pid + " (nginx) S 1 1 1 0 -1 0 0 0 0 0 5 5 0 0 20 0 1 0 "
+                    + (4000 + pid) + " 0 0\n");
+        }
+        org.poolwarden.detect.ProcessDetector d = new org.poolwarden.detect.ProcessDetector(
+                new org.poolwarden.detect.ProcReader(proc), new org.poolwarden.detect.IdNames(proc.resolve("none"),
+                proc.resolve("none")), "h", host.config.apps());
+        KernelEnforcer e = host.enforcer();
+        e.apply(host.plan(), host.inventory());
+        KernelSampler s = new KernelSampler(() -> host.config, e, null, proc, 2, d);
+        for (int i = 0; i < org.poolwarden.detect.ProcessDetector.YOUNG_SCANS + 2; i++) {
+            d.scan();
+            s.sample(host.inventory(), i * S); // web and batch have groups: their CPU comes from there
+        }
+        long before = d.reader().filesRead();
+        d.scan();
+        assertTrue(d.reader().filesRead() - before <= 51 / org.poolwarden.detect.ProcessDetector.RECHECK_EVERY_SCANS + 1,
+                "about a fifth of web's processes: " + (d.reader().filesRead() - before));
+    }
+
+    @Test
+    void pressureFilesParseAndTheHostsPressureIsSampledWhereItExists() throws Exception {
+        double[] p = KernelSampler.parsePressureSome(
+                "some avg10=1.50 avg60=0.80 avg300=0.20 total=123456\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=0\n");
+        assertEquals(List.of(1.5, 0.8, 0.2, 123456.0), List.of(p[0], p[1], p[2], p[3]));
+        assertEquals(null, KernelSampler.parsePressureSome("some avg10=x avg60=0 avg300=0 total=1\n"));
+        assertEquals(null, KernelSampler.parsePressureSome("full avg10=0 avg60=0 avg300=0 total=1\n"));
+        assertEquals(null, KernelSampler.parsePressureSome("some avg10=1 total=1\n"), "a field missing");
+
+        KernelSampler none = new KernelSampler(() -> host.config, null, null, proc, 2);
+        assertTrue(none.sample(host.inventory(), 0).stream().noneMatch(x -> x.metric().startsWith("cpu.pressure")),
+                "no PSI file: nothing reported, not a 0");
+        Files.createDirectories(proc.resolve("pressure"));
+        Files.writeString(proc.resolve("pressure/cpu"), "some avg10=12.50 avg60=3.00 avg300=1.00 total=7000000\n");
+        KernelSampler s = new KernelSampler(() -> host.config, null, null, proc, 2);
+        Map<String, Double> m = byKey(s.sample(host.inventory(), 0));
+        assertEquals(12.5, m.get("host cpu.pressure.some_avg10"), 1e-9);
+        assertEquals(7.0, m.get("host cpu.pressure.some_s"), 1e-9);
+    }
+
+    @Test
+    void enforcedAppsReportThrottledPeriodsAndPacketsOfTheirClassAndFlows() throws Exception {
+        KernelEnforcer e = host.enforcer();
+        e.apply(host.plan(), host.inventory());
+        KernelSampler s = new KernelSampler(() -> host.config, e, null, proc, 2);
+        s.sample(host.inventory(), 10 * S);
+        host.cpu.consume("batch", S, S / 2, 7);
+        host.tc.count("eth0", DesiredKernel.FIRST_APP_MINOR, 7_500_000, 5000);
+        Map<String, Double> m = byKey(s.sample(host.inventory(), 12 * S));
+        assertEquals(7.0, m.get("batch cpu.throttled_periods"), 1e-9);
+        assertEquals(2500.0, m.get("web pipe.uplink.out.packets_per_s"), 1e-9);
+        assertTrue(m.containsKey("web flows.packets") && m.containsKey("batch flows.packets"), m.toString());
+    }
+
     /** One sock_diag answer as the kernel lays it out (native order header, big-endian ports), then DONE. */
     static ByteBuffer answer(int seq, long acked, long received) {
         ByteBuffer b = ByteBuffer.allocate(4096).order(ByteOrder.nativeOrder());
