@@ -277,6 +277,7 @@ class AnsibleRoleKernelTest {
         assertTrue(ProcessHandle.of(Long.parseLong(agentPid())).map(ProcessHandle::isAlive).orElse(false));
         String cmdline = Files.readString(Path.of("/proc", agentPid(), "cmdline")).replace('\0', ' ');
         assertTrue(cmdline.contains("/usr/share/poolwarden/poolwarden.jar agent --config " + configDir), cmdline);
+        assertTrue(cmdline.contains("-Xmx64m -XX:+UseSerialGC"), "the agent's JVM options from the package: " + cmdline);
         String log = Files.readString(work.resolve("agent.log"));
         assertTrue(log.contains("cgroup_root=" + cgroupRoot), "cgroups.root from the role's config: " + log);
     }
@@ -423,6 +424,8 @@ class AnsibleRoleKernelTest {
             assertTrue(Files.isRegularFile(prefix.resolve("share/poolwarden.jar")));
             assertTrue(Files.isExecutable(prefix.resolve("share/poolwarden-ready")));
             assertTrue(Files.isExecutable(prefix.resolve("share/poolwarden-token")));
+            assertEquals(Files.readString(Commands.ROOT.resolve("bin/agent-jvm-options")),
+                    Files.readString(prefix.resolve("share/agent-jvm-options")), "the agent's JVM options, as the launcher's");
             Commands.Result version = Commands.run(List.of(bin.toString(), "--version"));
             assertEquals(0, version.exitCode(), version.describe());
             assertTrue(version.stdout().startsWith("poolwarden "), version.stdout());

@@ -19,7 +19,7 @@ import org.poolwarden.testing.KernelTest;
 class DebianPackageKernelTest {
     static final List<Path> INSTALLED = List.of(Path.of("/usr/bin/poolwarden"),
             Path.of("/usr/share/poolwarden/poolwarden.jar"), Path.of("/usr/share/poolwarden/poolwarden-ready"),
-            Path.of("/usr/share/poolwarden/poolwarden-token"),
+            Path.of("/usr/share/poolwarden/poolwarden-token"), Path.of("/usr/share/poolwarden/agent-jvm-options"),
             Path.of("/lib/systemd/system/poolwarden.service"), Path.of("/lib/systemd/system/poolwarden.slice"),
             Path.of("/etc/poolwarden/poolwarden.yaml"), Path.of("/usr/share/doc/poolwarden/README.md"));
 
