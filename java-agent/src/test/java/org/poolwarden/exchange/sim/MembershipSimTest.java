@@ -167,7 +167,7 @@ class MembershipSimTest {
     void lifeguardASlowHostStretchesItsOwnTimeoutsInsteadOfAccusingOthers() {
         ExchangeConfig l = ExchangeConfig.lan();
         ExchangeConfig noLifeguard = new ExchangeConfig(l.fastTick(), l.gossipFanout(), l.relayTransmitMult(), l.entryTtl(),
-                l.retransmitMaxTicks(), l.antiEntropyInterval(), l.probeInterval(), l.probeTimeout(), l.indirectChecks(),
+                l.retransmitMaxTicks(), l.antiEntropyInterval(), l.probeInterval(), l.probeTimeout(), l.indirectChecks(), l.probeOrder(),
                 l.suspicionMult(), l.suspicionMaxMult(), l.suspicionFloor(), 1, l.broadcastTransmitMult(), l.reapAfter(),
                 l.joinRetry(), l.pauseThreshold(), l.maxPacketBytes(), l.maxClockSkew());
         int[] score = new int[1];
