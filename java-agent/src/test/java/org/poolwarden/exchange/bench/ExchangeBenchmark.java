@@ -24,7 +24,8 @@ import org.poolwarden.exchange.sim.SimHost;
 /**
  * The exchange in the simulator at N = 16, 128, 1000, with poolwarden's LAN profile and, in the same simulator
  * and code, a model of memberlist's defaults. Writes target/bench/exchange.json. Run: mvn -Pbench verify
- * (-Dexchange.bench.sizes=16,128 to shorten; -Dexchange.bench.killTrials, -Dexchange.bench.falsePositiveSeconds).
+ * (-Dexchange.bench.sizes=16,128 and -Dexchange.bench.profiles=poolwarden-lan to shorten; -Dexchange.bench.killTrials,
+ * -Dexchange.bench.falsePositiveSeconds).
  */
 @Tag("bench")
 class ExchangeBenchmark {
@@ -46,6 +47,10 @@ class ExchangeBenchmark {
         // the LAN profile with memberlist's probe order (what it had before ROTATING): shows what the order alone buys
         profiles.put("poolwarden-lan-shuffled-probes", ExchangeConfig.lan().withProbeOrder(ProbeOrder.SHUFFLED));
         profiles.put("memberlist-defaults-model", ExchangeConfig.memberlistDefaults());
+        String only = System.getProperty("exchange.bench.profiles", "");
+        if (!only.isBlank()) {
+            profiles.keySet().retainAll(Arrays.stream(only.split(",")).map(String::trim).toList());
+        }
         for (Map.Entry<String, ExchangeConfig> p : profiles.entrySet()) {
             Map<String, Object> byN = new LinkedHashMap<>();
             for (int n : sizes) {
