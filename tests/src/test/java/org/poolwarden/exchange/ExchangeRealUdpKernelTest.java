@@ -171,11 +171,31 @@ class ExchangeRealUdpKernelTest {
             figures.put("pauseAllRefutedAfterContMs", refuted);
             for (PoolRig.Peer p : watchers) {
                 assertFalse(p.firstEvent(tStop, "FAILED", "h5").isPresent(), p + " declared the paused h5 dead");
-                assertEquals("ALIVE", p.status(Duration.ofSeconds(5)).path("members").path("5").asText(), p + " view of h5");
+            }
+            // Under load the just-resumed JVM can miss a probe deadline once more and be suspected anew, at its new
+            // incarnation (seen in 2 of 10 runs at load 13-40, once at this point); it refutes again. What must hold is
+            // that nobody declares it dead and that it settles ALIVE everywhere.
+            String[] h5Seen = new String[1];
+            try {
+                PoolRig.await("every agent's table shows h5 ALIVE", 10_000, () -> watchers.stream().allMatch(p -> {
+                    String st = statusOf(p).path("members").path("5").asText();
+                    h5Seen[0] = p + " sees h5 " + st + ", its h5 events: " + p.events(tStop, "h5").stream().map(l -> l.json().toString()).toList();
+                    return "ALIVE".equals(st);
+                }));
+            } catch (AssertionError e) {
+                throw new AssertionError(e.getMessage() + "; last seen " + h5Seen[0], e);
+            }
+            figures.put("pauseResuspicionsAfterRefutation", watchers.stream().mapToLong(p -> {
+                long refutedAt = p.firstEvent(tStop, "ALIVE", "h5").map(PoolRig.Line::t).orElse(Long.MAX_VALUE);
+                return p.events(refutedAt, "h5").stream().filter(l -> "SUSPECT".equals(l.event())).count();
+            }).sum());
+            for (PoolRig.Peer p : watchers) {
+                assertFalse(p.firstEvent(tStop, "FAILED", "h5").isPresent(), p + " declared the paused h5 dead");
             }
             long falseByPaused = agents[5].lines.stream().filter(l -> l.t() >= tCont && "FAILED".equals(l.event())).count();
             assertEquals(0, falseByPaused, "the resumed h5 declared others dead: " + agents[5].lines);
             figures.put("suspicionsRaisedByResumedHost", agents[5].lines.stream().filter(l -> l.t() >= tCont && "SUSPECT".equals(l.event())).count());
+            System.out.println("exchange-rig pause: " + figures);
 
             // 5. restart h8 (same id and address) and, at the same time, an intruder h9 with another pool key
             long badKeyBefore = agents[1].status(Duration.ofSeconds(5)).path("counters").path("DROP_BAD_KEY").asLong();
