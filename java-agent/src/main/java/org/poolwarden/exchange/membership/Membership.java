@@ -489,8 +489,10 @@ public final class Membership {
             onAlive(a, now);
         } else if (msg instanceof Message.Suspect s) {
             onSuspect(s, now);
+            staleAccusation(s.node(), s.incarnation(), from);
         } else if (msg instanceof Message.Dead d) {
             onDead(d, now);
+            staleAccusation(d.node(), d.incarnation(), from);
         } else if (msg instanceof Message.Join) {
             counters.increment(Counter.JOINS_SERVED);
             out.sendDirect(from, stateRecords(0, members.size()));
@@ -556,6 +558,17 @@ public final class Membership {
             out.event(new MemberEvent(MemberEvent.Type.ALIVE, m.id, m.address, m.incarnation, now));
         } else if (!was.isActive()) {
             out.event(new MemberEvent(MemberEvent.Type.JOINED, m.id, m.address, m.incarnation, now));
+        }
+    }
+
+    /**
+     * A peer still passes on an accusation of this host that it has already refuted: the refutation's gossip missed
+     * it, so answer it directly (once per stale record; the records themselves are bounded by transmit limits).
+     */
+    private void staleAccusation(long node, int accusedIncarnation, InetSocketAddress from) {
+        if (node == self && !leaving && accusedIncarnation < incarnation()) {
+            Member me = members.get(self);
+            out.sendDirect(from, List.of(new Message.Alive(self, me.incarnation, me.address)));
         }
     }
 
