@@ -173,7 +173,7 @@ class ExchangeRealUdpKernelTest {
                 assertFalse(p.firstEvent(tStop, "FAILED", "h5").isPresent(), p + " declared the paused h5 dead");
             }
             // Under load the just-resumed JVM can miss a probe deadline once more and be suspected anew, at its new
-            // incarnation (3 of 15 runs at load 11-41); it refutes again. What must hold is that nobody declares it
+            // incarnation (3 of 16 runs at load 6-41); it refutes again. What must hold is that nobody declares it
             // dead and that it settles ALIVE everywhere.
             String[] h5Seen = new String[1];
             try {
