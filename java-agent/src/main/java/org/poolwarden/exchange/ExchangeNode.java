@@ -71,7 +71,7 @@ public final class ExchangeNode {
         // both start at boot time so a restarted node is ahead of what peers remember (replay window, versions)
         this.sequence = bootMicros;
         this.nextVersion = bootMicros;
-        this.membership = new Membership(cfg, self, id.address(), 0, nowNanos, rnd, counters, new Outbox());
+        this.membership = new Membership(cfg, self, id.address(), 0, nowNanos, rnd, wallMillis, counters, new Outbox());
         this.nextGossipAt = nowNanos + (long) (rnd.nextDouble() * tickNanos);
         this.nextAntiEntropyAt = nowNanos + (long) (rnd.nextDouble() * cfg.antiEntropyInterval().toNanos());
     }

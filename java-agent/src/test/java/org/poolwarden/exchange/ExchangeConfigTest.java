@@ -28,13 +28,13 @@ class ExchangeConfigTest {
         assertTrue(e.getMessage().contains("exchange.fastTick"), e.getMessage());
         ExchangeConfig l = ExchangeConfig.lan();
         ExchangeConfig badTimeout = new ExchangeConfig(l.fastTick(), l.gossipFanout(), l.relayTransmitMult(), l.entryTtl(),
-                l.retransmitMaxTicks(), l.antiEntropyInterval(), l.probeInterval(), Duration.ofSeconds(1), l.indirectChecks(),
+                l.retransmitMaxTicks(), l.antiEntropyInterval(), l.probeInterval(), Duration.ofSeconds(1), l.indirectChecks(), l.probeOrder(),
                 l.suspicionMult(), l.suspicionMaxMult(), l.suspicionFloor(), l.awarenessMax(), l.broadcastTransmitMult(),
                 l.reapAfter(), l.joinRetry(), l.pauseThreshold(), l.maxPacketBytes(), l.maxClockSkew());
         e = assertThrows(IllegalArgumentException.class, badTimeout::validate);
         assertTrue(e.getMessage().contains("probeTimeout"), e.getMessage());
         ExchangeConfig tinyMtu = new ExchangeConfig(l.fastTick(), l.gossipFanout(), l.relayTransmitMult(), l.entryTtl(),
-                l.retransmitMaxTicks(), l.antiEntropyInterval(), l.probeInterval(), l.probeTimeout(), l.indirectChecks(),
+                l.retransmitMaxTicks(), l.antiEntropyInterval(), l.probeInterval(), l.probeTimeout(), l.indirectChecks(), l.probeOrder(),
                 l.suspicionMult(), l.suspicionMaxMult(), l.suspicionFloor(), l.awarenessMax(), l.broadcastTransmitMult(),
                 l.reapAfter(), l.joinRetry(), l.pauseThreshold(), 500, l.maxClockSkew());
         e = assertThrows(IllegalArgumentException.class, tinyMtu::validate);

@@ -24,7 +24,7 @@ import org.poolwarden.testing.KernelTest;
 /**
  * The exchange over real UDP: 8 agent processes ({@link ExchangeAgentMain}, LAN profile) in 8 network namespaces on
  * one bridge. Join, an entry everywhere, SIGKILL detected within the LAN target (declared failed by every survivor
- * within 3 s; first suspicion held to 1.5 s here, see {@link #SUSPECT_BOUND_MS}), a 1.5 s SIGSTOP suspected and
+ * within 3 s, first suspected within 1 s), a 1.5 s SIGSTOP suspected and
  * refuted but never declared dead, a restart rejoining (settling ALIVE everywhere, declared dead by nobody), and a
  * ninth agent with another pool key rejected, counted and changing nothing.
  *
@@ -40,12 +40,11 @@ class ExchangeRealUdpKernelTest {
     /** LAN target (issue 7, ExchangeConfig.lan()): every survivor has declared a killed host failed within 3 s. */
     static final long FAILED_TARGET_MS = 3000;
     /**
-     * The LAN target for the first suspicion is 1 s, and MembershipPeersBench reports it (0.36-0.78 s in its runs).
-     * Here 8 JVMs share 2 cores with the rest of the CI run, and Lifeguard deliberately stretches a starved node's
-     * probe timing, so one run in several measured 1.0-1.1 s at load 14: the test holds suspicion to 1.5 s (the
-     * 3 s failure target above, which follows from it, is held exactly) and prints the figure.
+     * LAN target for the first suspicion (issue 7). With the ROTATING probe order every member is probed once per
+     * 200 ms round, so a killed host is first suspected after about 0.2-0.45 s (the probe round plus the probe's own
+     * 200 ms), which leaves room for the scheduling delays of 8 JVMs on 2 loaded cores.
      */
-    static final long SUSPECT_BOUND_MS = 1500;
+    static final long SUSPECT_BOUND_MS = 1000;
 
     @TempDir
     Path tmp;
@@ -172,11 +171,31 @@ class ExchangeRealUdpKernelTest {
             figures.put("pauseAllRefutedAfterContMs", refuted);
             for (PoolRig.Peer p : watchers) {
                 assertFalse(p.firstEvent(tStop, "FAILED", "h5").isPresent(), p + " declared the paused h5 dead");
-                assertEquals("ALIVE", p.status(Duration.ofSeconds(5)).path("members").path("5").asText(), p + " view of h5");
+            }
+            // Under load the just-resumed JVM can miss a probe deadline once more and be suspected anew, at its new
+            // incarnation (3 of 16 runs at load 6-41); it refutes again. What must hold is that nobody declares it
+            // dead and that it settles ALIVE everywhere.
+            String[] h5Seen = new String[1];
+            try {
+                PoolRig.await("every agent's table shows h5 ALIVE", 10_000, () -> watchers.stream().allMatch(p -> {
+                    String st = statusOf(p).path("members").path("5").asText();
+                    h5Seen[0] = p + " sees h5 " + st + ", its h5 events: " + p.events(tStop, "h5").stream().map(l -> l.json().toString()).toList();
+                    return "ALIVE".equals(st);
+                }));
+            } catch (AssertionError e) {
+                throw new AssertionError(e.getMessage() + "; last seen " + h5Seen[0], e);
+            }
+            figures.put("pauseResuspicionsAfterRefutation", watchers.stream().mapToLong(p -> {
+                long refutedAt = p.firstEvent(tStop, "ALIVE", "h5").map(PoolRig.Line::t).orElse(Long.MAX_VALUE);
+                return p.events(refutedAt, "h5").stream().filter(l -> "SUSPECT".equals(l.event())).count();
+            }).sum());
+            for (PoolRig.Peer p : watchers) {
+                assertFalse(p.firstEvent(tStop, "FAILED", "h5").isPresent(), p + " declared the paused h5 dead");
             }
             long falseByPaused = agents[5].lines.stream().filter(l -> l.t() >= tCont && "FAILED".equals(l.event())).count();
             assertEquals(0, falseByPaused, "the resumed h5 declared others dead: " + agents[5].lines);
             figures.put("suspicionsRaisedByResumedHost", agents[5].lines.stream().filter(l -> l.t() >= tCont && "SUSPECT".equals(l.event())).count());
+            System.out.println("exchange-rig pause: " + figures);
 
             // 5. restart h8 (same id and address) and, at the same time, an intruder h9 with another pool key
             long badKeyBefore = agents[1].status(Duration.ofSeconds(5)).path("counters").path("DROP_BAD_KEY").asLong();

@@ -2,6 +2,7 @@ package org.poolwarden.exchange.membership;
 
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -9,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.LongSupplier;
 import org.poolwarden.exchange.ExchangeConfig;
 import org.poolwarden.exchange.ExchangeCounters;
 import org.poolwarden.exchange.ExchangeCounters.Counter;
@@ -16,7 +18,7 @@ import org.poolwarden.exchange.wire.Message;
 
 /**
  * SWIM failure detection with Lifeguard (after hashicorp/memberlist's state.go): one member probed per protocol
- * period, indirect probes through k others when the direct ack is late, suspicion with incarnation numbers and
+ * period (in the order {@link ProbeOrder} names), indirect probes through k others when the direct ack is late, suspicion with incarnation numbers and
  * refutation, a dynamic suspicion timeout, local health (awareness), the buddy system (a suspect learns it is
  * suspected from the probe itself), graceful leave and reaping. Single-threaded; time comes in as arguments.
  */
@@ -57,12 +59,14 @@ public final class Membership {
     private final long self;
     private final InetSocketAddress selfAddress;
     private final Random rnd;
+    private final LongSupplier wallMillis;
     private final ExchangeCounters counters;
     private final Outbox out;
     private final Awareness awareness;
     private final Map<Long, Member> members = new LinkedHashMap<>();
     private final List<Long> probeOrder = new ArrayList<>();
     private int probeIndex;
+    private long lastRound = Long.MIN_VALUE;
     private Probe probe;
     private final Map<Integer, Relay> relays = new HashMap<>();
     private int nextSeq;
@@ -74,12 +78,17 @@ public final class Membership {
     private final long probeIntervalNanos;
     private final long probeTimeoutNanos;
 
+    /**
+     * @param wallMillis the wall clock: with {@link ProbeOrder#ROTATING} it numbers the probe rounds, which hosts
+     *                   agree on only through their (NTP-synchronised) wall clocks
+     */
     public Membership(ExchangeConfig cfg, long self, InetSocketAddress selfAddress, int incarnation, long nowNanos,
-                      Random rnd, ExchangeCounters counters, Outbox out) {
+                      Random rnd, LongSupplier wallMillis, ExchangeCounters counters, Outbox out) {
         this.cfg = cfg;
         this.self = self;
         this.selfAddress = selfAddress;
         this.rnd = rnd;
+        this.wallMillis = wallMillis;
         this.counters = counters;
         this.out = out;
         this.awareness = new Awareness(cfg.awarenessMax());
@@ -342,7 +351,10 @@ public final class Membership {
     }
 
     private void startProbe(long now) {
-        nextProbeAt = now + awareness.scale(probeIntervalNanos);
+        // keep this host's phase: late ticks must not push every later probe back (with ROTATING a drifting phase
+        // crosses a round boundary now and then, and that round's target goes unprobed)
+        long late = now - nextProbeAt;
+        nextProbeAt = (late >= 0 && late < probeIntervalNanos ? nextProbeAt : now) + awareness.scale(probeIntervalNanos);
         Member target = nextProbeTarget();
         if (target == null) {
             return;
@@ -365,6 +377,36 @@ public final class Membership {
     }
 
     private Member nextProbeTarget() {
+        return cfg.probeOrder() == ProbeOrder.ROTATING ? rotatingTarget() : shuffledTarget();
+    }
+
+    /** {@link ProbeOrder#ROTATING}: the member {@code 1 + round mod (n - 1)} places after this one, by id. */
+    private Member rotatingTarget() {
+        long[] ring = new long[members.size()];
+        int n = 0;
+        for (Member m : members.values()) {
+            if (m.state.isActive() || m.id == self) {
+                ring[n++] = m.id;
+            }
+        }
+        if (n < 2) {
+            return null;
+        }
+        Arrays.sort(ring, 0, n);
+        int me = Arrays.binarySearch(ring, 0, n, self);
+        long intervalMillis = Math.max(1, cfg.probeInterval().toMillis());
+        long round = Math.floorDiv(wallMillis.getAsLong(), intervalMillis);
+        // a probe started early (after a stall) or twice in one round takes the next round's target rather than
+        // repeating one; a clock stepped back far is simply followed
+        if (round <= lastRound && lastRound - round < n) {
+            round = lastRound + 1;
+        }
+        lastRound = round;
+        int offset = 1 + (int) Math.floorMod(round, (long) (n - 1));
+        return members.get(ring[(me + offset) % n]);
+    }
+
+    private Member shuffledTarget() {
         for (int attempts = 0; attempts <= probeOrder.size() + 1; attempts++) {
             if (probeIndex >= probeOrder.size()) {
                 rebuildProbeOrder();
@@ -447,8 +489,10 @@ public final class Membership {
             onAlive(a, now);
         } else if (msg instanceof Message.Suspect s) {
             onSuspect(s, now);
+            staleAccusation(s.node(), s.incarnation(), from);
         } else if (msg instanceof Message.Dead d) {
             onDead(d, now);
+            staleAccusation(d.node(), d.incarnation(), from);
         } else if (msg instanceof Message.Join) {
             counters.increment(Counter.JOINS_SERVED);
             out.sendDirect(from, stateRecords(0, members.size()));
@@ -514,6 +558,17 @@ public final class Membership {
             out.event(new MemberEvent(MemberEvent.Type.ALIVE, m.id, m.address, m.incarnation, now));
         } else if (!was.isActive()) {
             out.event(new MemberEvent(MemberEvent.Type.JOINED, m.id, m.address, m.incarnation, now));
+        }
+    }
+
+    /**
+     * A peer still passes on an accusation of this host that it has already refuted: the refutation's gossip missed
+     * it, so answer it directly (once per stale record; the records themselves are bounded by transmit limits).
+     */
+    private void staleAccusation(long node, int accusedIncarnation, InetSocketAddress from) {
+        if (node == self && !leaving && accusedIncarnation < incarnation()) {
+            Member me = members.get(self);
+            out.sendDirect(from, List.of(new Message.Alive(self, me.incarnation, me.address)));
         }
     }
 

@@ -17,13 +17,15 @@ import org.junit.jupiter.api.Test;
 import org.poolwarden.exchange.ExchangeConfig;
 import org.poolwarden.exchange.ExchangeCounters.Counter;
 import org.poolwarden.exchange.membership.MemberEvent;
+import org.poolwarden.exchange.membership.ProbeOrder;
 import org.poolwarden.exchange.sim.SimCluster;
 import org.poolwarden.exchange.sim.SimHost;
 
 /**
  * The exchange in the simulator at N = 16, 128, 1000, with poolwarden's LAN profile and, in the same simulator
  * and code, a model of memberlist's defaults. Writes target/bench/exchange.json. Run: mvn -Pbench verify
- * (-Dexchange.bench.sizes=16,128 to shorten).
+ * (-Dexchange.bench.sizes=16,128 and -Dexchange.bench.profiles=poolwarden-lan to shorten; -Dexchange.bench.killTrials,
+ * -Dexchange.bench.falsePositiveSeconds).
  */
 @Tag("bench")
 class ExchangeBenchmark {
@@ -42,7 +44,13 @@ class ExchangeBenchmark {
                 "machine", Runtime.getRuntime().availableProcessors() + " cores, " + System.getProperty("java.vm.name") + " " + System.getProperty("java.version")));
         Map<String, ExchangeConfig> profiles = new LinkedHashMap<>();
         profiles.put("poolwarden-lan", ExchangeConfig.lan());
+        // the LAN profile with memberlist's probe order (what it had before ROTATING): shows what the order alone buys
+        profiles.put("poolwarden-lan-shuffled-probes", ExchangeConfig.lan().withProbeOrder(ProbeOrder.SHUFFLED));
         profiles.put("memberlist-defaults-model", ExchangeConfig.memberlistDefaults());
+        String only = System.getProperty("exchange.bench.profiles", "");
+        if (!only.isBlank()) {
+            profiles.keySet().retainAll(Arrays.stream(only.split(",")).map(String::trim).toList());
+        }
         for (Map.Entry<String, ExchangeConfig> p : profiles.entrySet()) {
             Map<String, Object> byN = new LinkedHashMap<>();
             for (int n : sizes) {
@@ -176,17 +184,37 @@ class ExchangeBenchmark {
     // ------------------------------------------------------------------ (b) failure detection
 
     Map<String, Object> failureDetection(ExchangeConfig cfg, int n) {
-        // each trial kills one more host: keep at least half the pool alive (and the victim loop finite)
-        int trials = Math.min(n >= 1000 ? 6 : 30, n / 2);
-        Watch w = new Watch();
-        SimCluster c = started(cfg, n, 2000 + n);
-        c.sink(w);
-        Random r = new Random(7 * n);
+        // 200 kills at n <= 128 so that p99 is not just the maximum; each pool loses at most a quarter of its hosts
+        // (then a fresh pool with another seed takes over), so the pool size stays near n
+        int trials = Integer.getInteger("exchange.bench.killTrials", n >= 1000 ? 6 : 200);
+        int perPool = Math.max(1, Math.min(n / 4, 25));
         List<Long> firstSuspect = new ArrayList<>();
         List<Long> firstFailed = new ArrayList<>();
         List<Long> allFailed = new ArrayList<>();
+        int[] otherFailed = {0};
+        int pools = 0;
+        for (int done = 0; done < trials; pools++) {
+            int k = Math.min(perPool, trials - done);
+            killTrials(cfg, n, 2000 + n + 7919L * pools, k, firstSuspect, firstFailed, allFailed, otherFailed);
+            done += k;
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("trials", trials);
+        m.put("pools", pools);
+        m.put("firstSuspected", percentiles(firstSuspect));
+        m.put("firstDeclaredFailed", percentiles(firstFailed));
+        m.put("allSurvivorsDeclaredFailed", percentiles(allFailed));
+        m.put("liveHostsDeclaredFailedMeanwhile", otherFailed[0]);
+        return m;
+    }
+
+    static void killTrials(ExchangeConfig cfg, int n, long seed, int trials, List<Long> firstSuspect,
+                           List<Long> firstFailed, List<Long> allFailed, int[] otherFailed) {
+        Watch w = new Watch();
+        SimCluster c = started(cfg, n, seed);
+        c.sink(w);
+        Random r = new Random(7 * seed);
         Set<Long> killed = new HashSet<>();
-        int otherFailed = 0;
         for (int t = 0; t < trials; t++) {
             long victim;
             do {
@@ -208,7 +236,7 @@ class ExchangeBenchmark {
                     long d = o.event().atNanos() - t0;
                     if (o.event().member() != victim) {
                         if (o.event().type() == MemberEvent.Type.FAILED && !killed.contains(o.event().member())) {
-                            otherFailed++;
+                            otherFailed[0]++;
                         }
                         continue;
                     }
@@ -238,19 +266,12 @@ class ExchangeBenchmark {
             }
             c.runMillis(2000);
         }
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("trials", trials);
-        m.put("firstSuspected", percentiles(firstSuspect));
-        m.put("firstDeclaredFailed", percentiles(firstFailed));
-        m.put("allSurvivorsDeclaredFailed", percentiles(allFailed));
-        m.put("liveHostsDeclaredFailedMeanwhile", otherFailed);
-        return m;
     }
 
     // ------------------------------------------------------------------ (b') false positives
 
     Map<String, Object> falsePositives(ExchangeConfig cfg, int n) {
-        long seconds = n >= 1000 ? 30 : n >= 128 ? 120 : 300;
+        long seconds = Long.getLong("exchange.bench.falsePositiveSeconds", n >= 1000 ? 30 : n >= 128 ? 120 : 300);
         Watch w = new Watch();
         SimCluster c = started(cfg, n, 3000 + n);
         c.sink(w);
