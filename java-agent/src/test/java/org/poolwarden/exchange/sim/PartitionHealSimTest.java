@@ -1,0 +1,117 @@
+package org.poolwarden.exchange.sim;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.poolwarden.exchange.ExchangeConfig;
+import org.poolwarden.exchange.membership.MemberEvent.Type;
+import org.poolwarden.exchange.membership.MemberState;
+import org.poolwarden.exchange.membership.MemberView;
+
+/**
+ * A partition that splits the pool in two long enough for each side to declare the other dead must heal by itself
+ * once the network does: SWIM alone never talks to a member it believes dead, and the accused never hears the Dead
+ * news about itself, so without help both sides wait forever.
+ */
+class PartitionHealSimTest {
+    static final long MS = 1_000_000L;
+    static final int N = 16;
+
+    /** Whether every live host sees every other host as ALIVE (not suspect, not dead). */
+    private static boolean allAlive(SimCluster c) {
+        for (SimHost h : c.hosts()) {
+            for (SimHost o : c.hosts()) {
+                if (o == h) {
+                    continue;
+                }
+                MemberView v = h.node().member(o.node().id());
+                if (v == null || v.state() != MemberState.ALIVE) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    /** Pairs (observer, member) across the cut where the observer holds the member DEAD. */
+    private static int deadAcrossTheCut(SimCluster c) {
+        return deadAcrossTheCut(c, true) + deadAcrossTheCut(c, false);
+    }
+
+    /** The same, counting only observers on the first ({@code firstSide}) or second side. */
+    private static int deadAcrossTheCut(SimCluster c, boolean firstSide) {
+        int dead = 0;
+        for (SimHost h : c.hosts()) {
+            for (SimHost o : c.hosts()) {
+                boolean across = (h.node().id() <= N / 2) != (o.node().id() <= N / 2);
+                across &= (h.node().id() <= N / 2) == firstSide;
+                MemberView v = h.node().member(o.node().id());
+                if (across && v != null && v.state() == MemberState.DEAD) {
+                    dead++;
+                }
+            }
+        }
+        return dead;
+    }
+
+    /** Partitions hosts 1..8 from 9..16 for {@code partitionMillis}, heals, returns the ms until all see all alive. */
+    private static long healMillis(SimCluster c, long partitionMillis, long limitMillis) {
+        c.startJoiningVia(1);
+        c.runMillis(3000);
+        assertTrue(allAlive(c), "converged before the partition");
+        List<Integer> incarnationsBefore = new ArrayList<>();
+        c.hosts().forEach(h -> incarnationsBefore.add(h.node().incarnation()));
+        List<InetSocketAddress> half = new ArrayList<>();
+        for (long id = 1; id <= N / 2; id++) {
+            half.add(c.host(id).address());
+        }
+        c.net.partition(half);
+        c.runMillis(partitionMillis);
+        int first = deadAcrossTheCut(c, true);
+        int second = deadAcrossTheCut(c, false);
+        System.out.println("after a " + partitionMillis + " ms partition: " + first + " + " + second + " of "
+                + 2 * (N / 2) * (N / 2) + " pairs across the cut dead");
+        if (partitionMillis >= 10_000) {
+            assertEquals(2 * (N / 2) * (N / 2), first + second, "each side declared the whole other side dead");
+        } else {
+            assertTrue(first > 0 && second > 0, "both sides declared someone on the other side dead");
+        }
+        c.net.heal();
+        c.events.clear();
+        long t0 = c.net.now();
+        while (!allAlive(c) && c.net.now() - t0 < limitMillis * MS) {
+            c.runMillis(10);
+        }
+        long healed = (c.net.now() - t0) / MS;
+        assertTrue(allAlive(c), "still split " + healed + " ms after the heal: " + deadAcrossTheCut(c) + " dead pairs");
+        for (SimHost h : c.hosts()) {
+            assertTrue(h.isAlive(), "nobody restarted");
+        }
+        // every observer revives every member of the other side: one JOINED each, and nothing on its own side
+        for (SimHost h : c.hosts()) {
+            long joined = c.events.stream().filter(o -> o.observer() == h.node().id() && o.event().type() == Type.JOINED).count();
+            assertTrue(joined >= N / 2, h.node().id() + " revived only " + joined);
+        }
+        return healed;
+    }
+
+    @Test
+    void aTwoSecondPartitionHealsWithinFiveSeconds() {
+        SimCluster c = new SimCluster(41, ExchangeConfig.lan(), N);
+        long healed = healMillis(c, 2000, 5000);
+        System.out.println("2 s partition of 16 hosts: all alive again " + healed + " ms after the heal");
+    }
+
+    @Test
+    void aSixtySecondPartitionBeyondTheGossipToTheDeadWindowHealsToo() {
+        // the members must still be known to be found again: keep them past the partition
+        SimCluster c = new SimCluster(42, ExchangeConfig.lan().withReapAfter(Duration.ofSeconds(300)), N);
+        long healed = healMillis(c, 60_000, 10_000);
+        System.out.println("60 s partition of 16 hosts: all alive again " + healed + " ms after the heal");
+    }
+}
