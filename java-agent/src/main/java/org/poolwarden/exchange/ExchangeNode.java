@@ -189,7 +189,8 @@ public final class ExchangeNode {
             nextAntiEntropyAt = nowNanos + cfg.antiEntropyInterval().toNanos();
             antiEntropy();
         }
-        return Math.min(next, Math.min(nextGossipAt, nextAntiEntropyAt));
+        // a leaving node runs no anti-entropy: its stale deadline must not make the loop spin
+        return Math.min(next, Math.min(nextGossipAt, membership.isLeaving() ? Long.MAX_VALUE : nextAntiEntropyAt));
     }
 
     private void gossip(long nowNanos) {

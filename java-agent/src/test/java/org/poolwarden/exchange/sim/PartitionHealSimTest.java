@@ -1,6 +1,7 @@
 package org.poolwarden.exchange.sim;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetSocketAddress;
@@ -11,6 +12,8 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.poolwarden.exchange.ExchangeConfig;
+import org.poolwarden.exchange.ExchangeCounters.Counter;
+import org.poolwarden.exchange.membership.DeadRecovery;
 import org.poolwarden.exchange.membership.MemberEvent.Type;
 import org.poolwarden.exchange.membership.MemberState;
 import org.poolwarden.exchange.membership.MemberView;
@@ -123,5 +126,75 @@ class PartitionHealSimTest {
         SimCluster c = new SimCluster(42, ExchangeConfig.lan().withReapAfter(Duration.ofSeconds(300)), N);
         long healed = healMillis(c, 60_000, 10_000);
         System.out.println("60 s partition of 16 hosts: all alive again " + healed + " ms after the heal");
+    }
+
+    @Test
+    void withoutDeadRecoveryTheSidesStaySplit() {
+        // the control: the same 60 s partition with recovery off is the reported bug
+        SimCluster c = new SimCluster(42, ExchangeConfig.lan().withReapAfter(Duration.ofSeconds(300)), N);
+        c.hosts().forEach(h -> h.node().deadRecovery(DeadRecovery.off()));
+        c.startJoiningVia(1);
+        c.runMillis(3000);
+        List<InetSocketAddress> half = new ArrayList<>();
+        for (long id = 1; id <= N / 2; id++) {
+            half.add(c.host(id).address());
+        }
+        c.net.partition(half);
+        c.runMillis(60_000);
+        c.net.heal();
+        c.runMillis(30_000);
+        assertEquals(2 * (N / 2) * (N / 2), deadAcrossTheCut(c), "nobody ever refutes");
+    }
+
+    private static long totalCounter(SimCluster c, Counter k) {
+        return c.hosts().stream().filter(SimHost::isAlive).mapToLong(h -> h.node().counters().get(k)).sum();
+    }
+
+    @Test
+    void aKilledHostStaysDeadAndCostsOneSmallPacketPerHostEveryTwoSeconds() {
+        SimCluster c = new SimCluster(43, ExchangeConfig.lan().withReapAfter(Duration.ofSeconds(300)), N);
+        c.startJoiningVia(1);
+        c.runMillis(3000);
+        c.events.clear();
+        c.host(9).kill();
+        c.runMillis(5000);
+        long failed = c.events.stream().filter(o -> o.event().member() == 9 && o.event().type() == Type.FAILED).count();
+        assertEquals(N - 1, failed);
+        long reconnectsBefore = totalCounter(c, Counter.RECONNECTS_SENT);
+        c.runMillis(60_000); // past the gossip-to-the-dead window: only reconnects remain
+        for (SimHost h : c.hosts()) {
+            if (h.isAlive()) {
+                assertEquals(MemberState.DEAD, h.node().member(9).state(), "only the host itself could refute");
+            }
+        }
+        assertTrue(c.events.stream().noneMatch(o -> o.event().member() == 9
+                && (o.event().type() == Type.JOINED || o.event().type() == Type.ALIVE)), "never revived");
+        assertEquals(0, totalCounter(c, Counter.DEAD_NOTICES_SENT), "a dead host sends nothing to answer");
+        long reconnects = totalCounter(c, Counter.RECONNECTS_SENT) - reconnectsBefore;
+        System.out.println("reconnect packets to one dead host in 60 s from " + (N - 1) + " hosts: " + reconnects);
+        // one every 2 s per host, nothing more
+        assertTrue(reconnects >= (N - 1) * 25 && reconnects <= (N - 1) * 31, "reconnects " + reconnects);
+        assertTrue(c.converged());
+    }
+
+    @Test
+    void aHostThatLeftIsNeverRevivedEvenWhileItIsStillReachable() {
+        SimCluster c = new SimCluster(44, ExchangeConfig.lan().withReapAfter(Duration.ofSeconds(300)), N);
+        c.startJoiningVia(1);
+        c.runMillis(3000);
+        c.events.clear();
+        SimHost leaver = c.host(6);
+        leaver.node().leave(c.net.now());
+        c.runMillis(40_000); // not killed: it still receives (and could answer) whatever is sent to it
+        assertEquals(N - 1, c.events.stream().filter(o -> o.event().member() == 6 && o.event().type() == Type.LEFT).count());
+        assertTrue(c.events.stream().noneMatch(o -> o.event().member() == 6 && o.event().type() != Type.LEFT));
+        for (SimHost h : c.hosts()) {
+            if (h != leaver) {
+                assertEquals(MemberState.LEFT, h.node().member(6).state());
+            }
+        }
+        assertEquals(0, totalCounter(c, Counter.RECONNECTS_SENT), "a LEFT member is never a reconnect target");
+        assertEquals(0, totalCounter(c, Counter.DEAD_NOTICES_SENT));
+        assertFalse(c.events.stream().anyMatch(o -> o.event().type() == Type.FAILED));
     }
 }
