@@ -202,7 +202,10 @@ public final class Membership {
                     recs.add(new Message.Alive(m.id, m.incarnation, m.address));
                     recs.add(new Message.Suspect(m.id, m.incarnation, self));
                 }
-                case DEAD -> recs.add(new Message.Dead(m.id, m.incarnation, self));
+                // memberlist's push-pull merge: a dead state from a peer only raises a suspicion here, so when two
+                // sides meet after a partition our view of a third host it can still reach costs no false death;
+                // the suspect is told by its prober (buddy system) and refutes, a really dead one times out
+                case DEAD -> recs.add(new Message.Suspect(m.id, m.incarnation, self));
                 case LEFT -> recs.add(new Message.Dead(m.id, m.incarnation, m.id));
             }
         }

@@ -108,8 +108,16 @@ class PartitionHealSimTest {
             assertTrue(joined >= deadAtHeal.get(h.node().id()), h.node().id() + " revived only " + joined);
         }
         long failed = c.events.stream().filter(o -> o.event().type() == Type.FAILED).count();
-        System.out.println("after the heal: " + failed + " FAILED events, " + (c.net.packetsSent() - packetsBefore)
-                + " packets until healed");
+        long sameSide = c.events.stream().filter(o -> o.event().type() == Type.FAILED
+                && (o.observer() <= N / 2) == (o.event().member() <= N / 2)).count();
+        System.out.println("after the heal: " + failed + " FAILED events (" + sameSide + " within one side), "
+                + (c.net.packetsSent() - packetsBefore) + " packets until healed");
+        if (partitionMillis >= 10_000) {
+            // only dead states meet (anti-entropy sends them as suspicions): nobody reachable is declared dead.
+            // After a short cut, suspicions raised during it still expire after the heal and their Dead news
+            // crosses: plain SWIM behaviour, not covered here
+            assertEquals(0, sameSide, "the heal never costs a host on its own side");
+        }
         return healed;
     }
 
