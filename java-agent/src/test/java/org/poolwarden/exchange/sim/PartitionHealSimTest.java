@@ -111,7 +111,8 @@ class PartitionHealSimTest {
         long sameSide = c.events.stream().filter(o -> o.event().type() == Type.FAILED
                 && (o.observer() <= N / 2) == (o.event().member() <= N / 2)).count();
         System.out.println("after the heal: " + failed + " FAILED events (" + sameSide + " within one side), "
-                + (c.net.packetsSent() - packetsBefore) + " packets until healed");
+                + (c.net.packetsSent() - packetsBefore) + " packets until healed; in all " + totalCounter(c, Counter.DEAD_NOTICES_SENT)
+                + " dead notices, " + totalCounter(c, Counter.RECONNECTS_SENT) + " reconnects");
         if (partitionMillis >= 10_000) {
             // only dead states meet (anti-entropy sends them as suspicions): nobody reachable is declared dead.
             // After a short cut, suspicions raised during it still expire after the heal and their Dead news
