@@ -70,11 +70,11 @@ public final class Membership {
     private List<InetSocketAddress> seeds = List.of();
     private long nextJoinAt = Long.MAX_VALUE;
     private long lastTickNanos = Long.MIN_VALUE;
+    private DeadRecovery recovery = DeadRecovery.lan();
+    private long nextReconnectAt = Long.MIN_VALUE;
     private boolean leaving;
     private final long probeIntervalNanos;
     private final long probeTimeoutNanos;
-    private DeadRecovery recovery = DeadRecovery.lan();
-    private long nextReconnectAt = Long.MIN_VALUE;
 
     public Membership(ExchangeConfig cfg, long self, InetSocketAddress selfAddress, int incarnation, long nowNanos,
                       Random rnd, ExchangeCounters counters, Outbox out) {
@@ -95,7 +95,7 @@ public final class Membership {
 
     /** Replaces how dead members are given a chance to refute (default {@link DeadRecovery#lan()}). */
     public void deadRecovery(DeadRecovery r) {
-        this.recovery = r;
+        this.recovery = java.util.Objects.requireNonNull(r, "deadRecovery");
     }
 
     // ---------------------------------------------------------------- queries
