@@ -9,6 +9,7 @@ import java.util.function.LongSupplier;
 import org.poolwarden.exchange.ExchangeCounters.Counter;
 import org.poolwarden.exchange.dissemination.BroadcastQueue;
 import org.poolwarden.exchange.dissemination.EntryStore;
+import org.poolwarden.exchange.membership.DeadRecovery;
 import org.poolwarden.exchange.membership.MemberEvent;
 import org.poolwarden.exchange.membership.MemberView;
 import org.poolwarden.exchange.membership.Membership;
@@ -92,6 +93,12 @@ public final class ExchangeNode {
 
     public MemberView member(long id) {
         return membership.member(id);
+    }
+
+    /** How members held dead get a chance to refute (default {@link DeadRecovery#lan()}). */
+    public ExchangeNode deadRecovery(DeadRecovery r) {
+        membership.deadRecovery(r);
+        return this;
     }
 
     public int activeMembers() {
@@ -182,14 +189,15 @@ public final class ExchangeNode {
             nextAntiEntropyAt = nowNanos + cfg.antiEntropyInterval().toNanos();
             antiEntropy();
         }
-        return Math.min(next, Math.min(nextGossipAt, nextAntiEntropyAt));
+        // a leaving node runs no anti-entropy: its stale deadline must not make the loop spin
+        return Math.min(next, Math.min(nextGossipAt, membership.isLeaving() ? Long.MAX_VALUE : nextAntiEntropyAt));
     }
 
     private void gossip(long nowNanos) {
         if (broadcasts.isEmpty() && !entries.hasHot()) {
             return;
         }
-        for (InetSocketAddress to : membership.randomPeerAddresses(cfg.gossipFanout())) {
+        for (InetSocketAddress to : membership.gossipTargets(cfg.gossipFanout())) {
             PacketCodec.PacketBuilder b = newPacket();
             int budget = entries.hasHot() ? b.remainingBytes() / 2 : b.remainingBytes();
             counters.add(Counter.BROADCASTS_SENT, broadcasts.fill(b, budget, broadcastTransmits()));
@@ -266,6 +274,7 @@ public final class ExchangeNode {
                 }
             }
         }
+        membership.packetFrom(p.sender(), from, nowNanos);
         if (!replies.isEmpty()) {
             sendDirect(from, replies);
         }

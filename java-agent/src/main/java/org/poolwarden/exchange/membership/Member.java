@@ -10,6 +10,8 @@ final class Member {
     int incarnation;
     long sinceNanos;
     Suspicion suspicion;
+    /** When this host last told the member directly that it is held dead (rate limit); MIN_VALUE: never. */
+    long deadNoticeAt = Long.MIN_VALUE;
 
     Member(long id, InetSocketAddress address, MemberState state, int incarnation, long sinceNanos) {
         this.id = id;

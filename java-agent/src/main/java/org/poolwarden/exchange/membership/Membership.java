@@ -74,6 +74,8 @@ public final class Membership {
     private List<InetSocketAddress> seeds = List.of();
     private long nextJoinAt = Long.MAX_VALUE;
     private long lastTickNanos = Long.MIN_VALUE;
+    private DeadRecovery recovery = DeadRecovery.lan();
+    private long nextReconnectAt = Long.MIN_VALUE;
     private boolean leaving;
     private final long probeIntervalNanos;
     private final long probeTimeoutNanos;
@@ -98,6 +100,11 @@ public final class Membership {
         // start probing at a random phase so hosts started together do not probe in lockstep
         this.nextProbeAt = nowNanos + (long) (rnd.nextDouble() * probeIntervalNanos);
         this.nextSeq = rnd.nextInt();
+    }
+
+    /** Replaces how dead members are given a chance to refute (default {@link DeadRecovery#lan()}). */
+    public void deadRecovery(DeadRecovery r) {
+        this.recovery = java.util.Objects.requireNonNull(r, "deadRecovery");
     }
 
     // ---------------------------------------------------------------- queries
@@ -161,6 +168,29 @@ public final class Membership {
         return candidates.subList(0, k);
     }
 
+    /**
+     * Up to {@code k} random gossip targets: the active peers and, for {@link DeadRecovery#gossipToTheDead()} after
+     * they were declared, DEAD ones (not LEFT), so an accused member that was only cut off hears it and refutes.
+     */
+    public List<InetSocketAddress> gossipTargets(int k) {
+        long window = recovery.gossipToTheDead().toNanos();
+        List<Member> candidates = new ArrayList<>();
+        for (Member m : members.values()) {
+            if (m.id != self && (m.state.isActive()
+                    || (m.state == MemberState.DEAD && window > 0 && lastTickNanos - m.sinceNanos < window))) {
+                candidates.add(m);
+            }
+        }
+        for (int i = 0; i < Math.min(k, candidates.size()) && candidates.size() > k; i++) {
+            Collections.swap(candidates, i, i + rnd.nextInt(candidates.size() - i));
+        }
+        List<InetSocketAddress> a = new ArrayList<>();
+        for (Member m : candidates.subList(0, Math.min(k, candidates.size()))) {
+            a.add(m.address);
+        }
+        return a;
+    }
+
     public List<InetSocketAddress> randomPeerAddresses(int k) {
         List<InetSocketAddress> a = new ArrayList<>();
         for (Member m : randomPeers(k, self)) {
@@ -181,7 +211,10 @@ public final class Membership {
                     recs.add(new Message.Alive(m.id, m.incarnation, m.address));
                     recs.add(new Message.Suspect(m.id, m.incarnation, self));
                 }
-                case DEAD -> recs.add(new Message.Dead(m.id, m.incarnation, self));
+                // memberlist's push-pull merge: a dead state from a peer only raises a suspicion here, so when two
+                // sides meet after a partition our view of a third host it can still reach costs no false death;
+                // the suspect is told by its prober (buddy system) and refutes, a really dead one times out
+                case DEAD -> recs.add(new Message.Suspect(m.id, m.incarnation, self));
                 case LEFT -> recs.add(new Message.Dead(m.id, m.incarnation, m.id));
             }
         }
@@ -244,6 +277,7 @@ public final class Membership {
         tickProbe(now);
         tickSuspicions(now);
         tickReap(now);
+        tickReconnect(now);
         return nextDeadline();
     }
 
@@ -276,6 +310,9 @@ public final class Membership {
             if (m.suspicion != null) {
                 next = Math.min(next, m.suspicion.deadlineNanos());
             }
+        }
+        if (nextReconnectAt != Long.MIN_VALUE) {
+            next = Math.min(next, nextReconnectAt);
         }
         if (otherActiveMembers() == 0 && !seeds.isEmpty()) {
             next = Math.min(next, nextJoinAt);
@@ -459,6 +496,57 @@ public final class Membership {
         }
     }
 
+    /**
+     * Serf's reconnect: now and then tell one random DEAD member (never a LEFT one) that it is held dead, with our own
+     * Alive. If it was only cut off it refutes, and since it holds us dead too its answer (a Dead notice, see
+     * {@link #packetFrom}) makes us refute: after a partition of any length below the reap time the sides find each
+     * other again. A member that is really gone never answers; only it could refute.
+     */
+    private void tickReconnect(long now) {
+        long interval = recovery.reconnectInterval().toNanos();
+        if (interval <= 0 || (nextReconnectAt != Long.MIN_VALUE && now < nextReconnectAt)) {
+            return;
+        }
+        List<Member> dead = new ArrayList<>();
+        for (Member m : members.values()) {
+            if (m.state == MemberState.DEAD && m.id != self) {
+                dead.add(m);
+            }
+        }
+        if (dead.isEmpty()) {
+            nextReconnectAt = Long.MIN_VALUE; // nothing to wait for: the timer starts again at the next death
+            return;
+        }
+        if (nextReconnectAt == Long.MIN_VALUE) {
+            // first death since the timer was idle: start at a random phase so hosts do not send in lockstep
+            nextReconnectAt = now + (long) (rnd.nextDouble() * interval);
+            return;
+        }
+        nextReconnectAt = now + interval;
+        Member m = dead.get(rnd.nextInt(dead.size()));
+        Member me = members.get(self);
+        counters.increment(Counter.RECONNECTS_SENT);
+        out.sendDirect(m.address, List.of(new Message.Dead(m.id, m.incarnation, self),
+                new Message.Alive(self, me.incarnation, me.address)));
+    }
+
+    /**
+     * Called once per accepted packet, after its records were handled: a sender we hold DEAD (not LEFT) is talking,
+     * so it was cut off, not gone. It never heard the news about itself; tell it directly (at most once per
+     * {@link DeadRecovery#noticeInterval()}) so it refutes with a higher incarnation.
+     */
+    public void packetFrom(long sender, InetSocketAddress from, long now) {
+        Member m = members.get(sender);
+        long interval = recovery.noticeInterval().toNanos();
+        if (m == null || m.state != MemberState.DEAD || leaving || interval <= 0
+                || (m.deadNoticeAt != Long.MIN_VALUE && now - m.deadNoticeAt < interval)) {
+            return;
+        }
+        m.deadNoticeAt = now;
+        counters.increment(Counter.DEAD_NOTICES_SENT);
+        out.sendDirect(from, List.of(new Message.Dead(m.id, m.incarnation, self)));
+    }
+
     // ---------------------------------------------------------------- messages
 
     /** Handles a membership record; returns false if it is not one. */
@@ -491,8 +579,7 @@ public final class Membership {
             onSuspect(s, now);
             staleAccusation(s.node(), s.incarnation(), from);
         } else if (msg instanceof Message.Dead d) {
-            onDead(d, now);
-            staleAccusation(d.node(), d.incarnation(), from);
+            onDead(d, from, now); // answers any Dead about us straight back, stale or not
         } else if (msg instanceof Message.Join) {
             counters.increment(Counter.JOINS_SERVED);
             out.sendDirect(from, stateRecords(0, members.size()));
@@ -606,10 +693,16 @@ public final class Membership {
         out.event(new MemberEvent(MemberEvent.Type.SUSPECT, m.id, m.address, incarnation, now));
     }
 
-    private void onDead(Message.Dead d, long now) {
+    private void onDead(Message.Dead d, InetSocketAddress from, long now) {
         if (d.node() == self) {
-            if (!leaving && d.incarnation() >= incarnation()) {
-                refute(d.incarnation());
+            if (!leaving) {
+                if (d.incarnation() >= incarnation()) {
+                    refute(d.incarnation());
+                }
+                // the one who told us holds us dead (or relays it): answer it directly, it may not be a gossip
+                // target of anyone who hears our refutation
+                Member me = members.get(self);
+                out.sendDirect(from, List.of(new Message.Alive(self, me.incarnation, me.address)));
             }
             return;
         }
