@@ -15,23 +15,31 @@ import java.time.Duration;
  *                        news and refutes (memberlist's GossipToTheDeadTime; 0: off)
  * @param reconnectInterval this host sends one Dead(target) plus its own Alive to one random DEAD member this often,
  *                        until the member is reaped: two sides that both declared each other dead find each other
- *                        again after any partition shorter than the reap time (Serf's reconnect; 0: off)
+ *                        again (Serf's reconnect; 0: off)
+ * @param reconnectFor    how long a DEAD member stays a reconnect target after it was reaped (its entries are gone
+ *                        with the reap; only its id and address are kept): a partition longer than the reap time
+ *                        heals too (Serf's reconnect_timeout, 24 h there; 0: only until the reap)
  */
-public record DeadRecovery(Duration noticeInterval, Duration gossipToTheDead, Duration reconnectInterval) {
+public record DeadRecovery(Duration noticeInterval, Duration gossipToTheDead, Duration reconnectInterval,
+                           Duration reconnectFor) {
 
-    /** LAN: notice at most once a second, gossip to the dead for 30 s, one reconnect packet every 2 s. */
+    /**
+     * LAN: notice at most once a second, gossip to the dead for 30 s, one reconnect packet every 2 s, to members
+     * dead for up to 24 h.
+     */
     public static DeadRecovery lan() {
-        return new DeadRecovery(Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofSeconds(2));
+        return new DeadRecovery(Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofSeconds(2), Duration.ofHours(24));
     }
 
     public static DeadRecovery off() {
-        return new DeadRecovery(Duration.ZERO, Duration.ZERO, Duration.ZERO);
+        return new DeadRecovery(Duration.ZERO, Duration.ZERO, Duration.ZERO, Duration.ZERO);
     }
 
     public DeadRecovery {
         check("noticeInterval", noticeInterval);
         check("gossipToTheDead", gossipToTheDead);
         check("reconnectInterval", reconnectInterval);
+        check("reconnectFor", reconnectFor);
     }
 
     private static void check(String field, Duration d) {

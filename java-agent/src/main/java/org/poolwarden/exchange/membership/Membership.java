@@ -76,6 +76,8 @@ public final class Membership {
     private long lastTickNanos = Long.MIN_VALUE;
     private DeadRecovery recovery = DeadRecovery.lan();
     private long nextReconnectAt = Long.MIN_VALUE;
+    /** Reaped DEAD members still worth a reconnect packet now and then: id → where and until when. */
+    private final Map<Long, Reaped> reaped = new HashMap<>();
     private boolean leaving;
     private final long probeIntervalNanos;
     private final long probeTimeoutNanos;
@@ -490,6 +492,10 @@ public final class Membership {
             Member m = it.next();
             if (m.id != self && !m.state.isActive() && now - m.sinceNanos >= after) {
                 it.remove();
+                long keep = recovery.reconnectFor().toNanos();
+                if (m.state == MemberState.DEAD && keep > 0) {
+                    reaped.put(m.id, new Reaped(m.id, m.address, m.incarnation, now + keep));
+                }
                 counters.increment(Counter.MEMBERS_REAPED);
                 out.forget(m.id);
             }
@@ -507,12 +513,14 @@ public final class Membership {
         if (interval <= 0 || (nextReconnectAt != Long.MIN_VALUE && now < nextReconnectAt)) {
             return;
         }
-        List<Member> dead = new ArrayList<>();
+        List<Reaped> dead = new ArrayList<>();
         for (Member m : members.values()) {
             if (m.state == MemberState.DEAD && m.id != self) {
-                dead.add(m);
+                dead.add(new Reaped(m.id, m.address, m.incarnation, 0));
             }
         }
+        reaped.values().removeIf(r -> now >= r.untilNanos());
+        dead.addAll(reaped.values());
         if (dead.isEmpty()) {
             nextReconnectAt = Long.MIN_VALUE; // nothing to wait for: the timer starts again at the next death
             return;
@@ -523,10 +531,10 @@ public final class Membership {
             return;
         }
         nextReconnectAt = now + interval;
-        Member m = dead.get(rnd.nextInt(dead.size()));
+        Reaped m = dead.get(rnd.nextInt(dead.size()));
         Member me = members.get(self);
         counters.increment(Counter.RECONNECTS_SENT);
-        out.sendDirect(m.address, List.of(new Message.Dead(m.id, m.incarnation, self),
+        out.sendDirect(m.address(), List.of(new Message.Dead(m.id(), m.incarnation(), self),
                 new Message.Alive(self, me.incarnation, me.address)));
     }
 
@@ -619,6 +627,7 @@ public final class Membership {
         }
         Member m = members.get(a.node());
         if (m == null) {
+            reaped.remove(a.node()); // a reaped member that answered a reconnect: known again
             m = new Member(a.node(), a.address(), MemberState.ALIVE, a.incarnation(), now);
             members.put(a.node(), m);
             addToProbeOrder(a.node());
@@ -727,5 +736,9 @@ public final class Membership {
         }
         out.broadcast(m.id, new Message.Dead(m.id, incarnation, from));
         out.event(new MemberEvent(left ? MemberEvent.Type.LEFT : MemberEvent.Type.FAILED, m.id, m.address, incarnation, now));
+    }
+
+    /** What is kept of a reaped DEAD member for reconnecting: id, address, last incarnation, and until when. */
+    private record Reaped(long id, InetSocketAddress address, int incarnation, long untilNanos) {
     }
 }
