@@ -25,7 +25,8 @@ import org.poolwarden.exchange.sim.SimHost;
  * The exchange in the simulator at N = 16, 128, 1000, with poolwarden's LAN profile and, in the same simulator
  * and code, a model of memberlist's defaults. Writes target/bench/exchange.json. Run: mvn -Pbench verify
  * (-Dexchange.bench.sizes=16,128 and -Dexchange.bench.profiles=poolwarden-lan to shorten; -Dexchange.bench.killTrials,
- * -Dexchange.bench.falsePositiveSeconds).
+ * -Dexchange.bench.falsePositiveSeconds; -Dexchange.bench.sections=dissemination,cost to skip the kill and pause runs,
+ * -Dexchange.bench.out=NAME to write target/bench/NAME.json).
  */
 @Tag("bench")
 class ExchangeBenchmark {
@@ -51,23 +52,35 @@ class ExchangeBenchmark {
         if (!only.isBlank()) {
             profiles.keySet().retainAll(Arrays.stream(only.split(",")).map(String::trim).toList());
         }
+        // dissemination,failureDetection,falsePositives,cost (default all): the bandwidth work needs only 1 and 4
+        Set<String> sections = Set.of(System.getProperty("exchange.bench.sections",
+                "dissemination,failureDetection,falsePositives,cost").split(","));
+        String outName = System.getProperty("exchange.bench.out", "exchange");
         for (Map.Entry<String, ExchangeConfig> p : profiles.entrySet()) {
             Map<String, Object> byN = new LinkedHashMap<>();
             for (int n : sizes) {
                 long t0 = System.nanoTime();
                 Map<String, Object> r = new LinkedHashMap<>();
-                r.put("dissemination", dissemination(p.getValue(), n, 0));
-                r.put("disseminationWith5PercentLoss", dissemination(p.getValue(), n, 0.05));
-                r.put("failureDetection", failureDetection(p.getValue(), n));
-                r.put("falsePositives", falsePositives(p.getValue(), n));
-                r.put("cost", cost(p.getValue(), n));
+                if (sections.contains("dissemination")) {
+                    r.put("dissemination", dissemination(p.getValue(), n, 0));
+                    r.put("disseminationWith5PercentLoss", dissemination(p.getValue(), n, 0.05));
+                }
+                if (sections.contains("failureDetection")) {
+                    r.put("failureDetection", failureDetection(p.getValue(), n));
+                }
+                if (sections.contains("falsePositives")) {
+                    r.put("falsePositives", falsePositives(p.getValue(), n));
+                }
+                if (sections.contains("cost")) {
+                    r.put("cost", cost(p.getValue(), n));
+                }
                 r.put("benchWallSeconds", (System.nanoTime() - t0) / 1e9);
                 byN.put("n" + n, r);
                 System.out.println(p.getKey() + " n=" + n + " " + r);
             }
             report.put(p.getKey(), byN);
         }
-        Path out = Path.of("target", "bench", "exchange.json");
+        Path out = Path.of("target", "bench", outName + ".json");
         Files.createDirectories(out.getParent());
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.toFile(), report);
         System.out.println("wrote " + out.toAbsolutePath());
