@@ -373,7 +373,15 @@ class ExchangeBenchmark {
         long[] bytesOut0 = new long[n];
         long[] bytesIn0 = new long[n];
         long[] cpu0 = new long[n];
+        // where the bytes go: summed over all hosts, before and after the measured interval
+        Counter[] breakdown = {Counter.PACKETS_OUT, Counter.ENTRIES_SENT, Counter.ENTRIES_APPLIED, Counter.ENTRIES_STALE,
+                Counter.ENTRIES_REPAIRED, Counter.ENTRIES_RETRANSMITTED, Counter.BROADCASTS_SENT, Counter.DIGESTS_SENT,
+                Counter.ENTRIES_SKIPPED_HELD, Counter.ENTRIES_DUPLICATE_CREDITS};
+        long[] sum0 = new long[breakdown.length];
         for (int i = 0; i < n; i++) {
+            for (int k = 0; k < breakdown.length; k++) {
+                sum0[k] += c.host(i + 1).node().counters().get(breakdown[k]);
+            }
             bytesOut0[i] = c.host(i + 1).node().counters().get(Counter.BYTES_OUT);
             bytesIn0[i] = c.host(i + 1).node().counters().get(Counter.BYTES_IN);
             cpu0[i] = c.host(i + 1).cpuNanos();
@@ -390,8 +398,17 @@ class ExchangeBenchmark {
             sumIn += (c.host(i + 1).node().counters().get(Counter.BYTES_IN) - bytesIn0[i]) / (double) seconds;
             sumCpu += (c.host(i + 1).cpuNanos() - cpu0[i]) / (double) (seconds * S);
         }
+        Map<String, Object> perHost = new LinkedHashMap<>();
+        for (int k = 0; k < breakdown.length; k++) {
+            long sum = -sum0[k];
+            for (int i = 0; i < n; i++) {
+                sum += c.host(i + 1).node().counters().get(breakdown[k]);
+            }
+            perHost.put(breakdown[k].name(), Math.round(sum * 10.0 / n / seconds) / 10.0);
+        }
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("updatesPerHostPerSecond", updatesPerSecond);
+        m.put("countersPerHostPerSecond", perHost);
         m.put("valueBytes", 32);
         m.put("meanBytesOutPerHostPerSecond", Math.round(sumOut / n));
         m.put("maxBytesOutPerHostPerSecond", Math.round(maxOut));
