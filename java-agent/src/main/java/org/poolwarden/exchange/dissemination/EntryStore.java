@@ -25,6 +25,7 @@ public final class EntryStore {
     static final class Stored {
         Message.Entry entry;
         int transmitsLeft;
+        int sends; // of this version since it became hot: feedback only trims what comes after the first round
         long packetStamp = -1;
         boolean hot;
         // own entries only: randomized exponential back-off of retransmissions (seed 004)
@@ -107,6 +108,7 @@ public final class EntryStore {
 
     private void makeHot(Origin o, Stored s, int transmits) {
         s.transmitsLeft = transmits;
+        s.sends = 0;
         if (!s.hot && transmits > 0) {
             s.hot = true;
             if (o.hot.isEmpty()) {
@@ -134,22 +136,24 @@ public final class EntryStore {
      * with the TTL decremented; an equal or older one is ignored.
      */
     public Applied apply(Message.Entry e, int transmits) {
-        return apply(e, transmits, NO_PEER);
+        return apply(e, transmits, NO_PEER, Integer.MAX_VALUE);
     }
 
     /**
      * As {@link #apply(Message.Entry, int)}, received from {@code from}. {@code from} is remembered as holding the
      * version and is not sent it back. A copy of the version we already hold is feedback that it has spread
      * around us (Demers' rumor mongering with feedback): it uses up one of our remaining transmits, so relaying
-     * stops early once the pool has the entry instead of always running the full {@code transmits}.
+     * stops early once the pool has the entry instead of always running the full {@code transmits}. Only after
+     * {@code firstRound} sends: early duplicates are normal (several peers push a fresh entry at once), and cutting
+     * the first round made the epidemic die out before reaching everyone.
      */
-    public Applied apply(Message.Entry e, int transmits, long from) {
+    public Applied apply(Message.Entry e, int transmits, long from, int firstRound) {
         Origin o = origin(e.origin());
         Stored s = o.entries.get(e.key());
         if (s != null && s.entry.version() >= e.version()) {
             if (s.entry.version() == e.version()) {
                 s.addHolder(from);
-                if (s.hot && s.transmitsLeft > 0 && o.id != self) {
+                if (s.hot && s.transmitsLeft > 0 && s.sends >= firstRound && o.id != self) {
                     s.transmitsLeft--; // leaves the hot queue when fill reaches it
                     duplicateCredits++;
                 }
@@ -216,6 +220,7 @@ public final class EntryStore {
                 added++;
                 progress = true;
                 s.packetStamp = myStamp;
+                s.sends++;
                 s.addHolder(peer);
                 spend(o, s, nowNanos, tickNanos, retransmitMaxTicks, rnd);
             }

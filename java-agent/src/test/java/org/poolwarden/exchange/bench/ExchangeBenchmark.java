@@ -44,7 +44,13 @@ class ExchangeBenchmark {
                 "cpu", "thread CPU time inside ExchangeNode.tick/receive (HMAC, codec, logic), simulator excluded",
                 "machine", Runtime.getRuntime().availableProcessors() + " cores, " + System.getProperty("java.vm.name") + " " + System.getProperty("java.version")));
         Map<String, ExchangeConfig> profiles = new LinkedHashMap<>();
-        profiles.put("poolwarden-lan", ExchangeConfig.lan());
+        ExchangeConfig lan = ExchangeConfig.lan();
+        // exploration: -Dexchange.bench.gossipFanout / relayTransmitMult / antiEntropyMillis override the LAN profile
+        lan = lan.withGossipFanout(Integer.getInteger("exchange.bench.gossipFanout", lan.gossipFanout()))
+                .withRelayTransmitMult(Integer.getInteger("exchange.bench.relayTransmitMult", lan.relayTransmitMult()))
+                .withAntiEntropyInterval(java.time.Duration.ofMillis(Long.getLong("exchange.bench.antiEntropyMillis",
+                        lan.antiEntropyInterval().toMillis())));
+        profiles.put("poolwarden-lan", lan);
         // the LAN profile with memberlist's probe order (what it had before ROTATING): shows what the order alone buys
         profiles.put("poolwarden-lan-shuffled-probes", ExchangeConfig.lan().withProbeOrder(ProbeOrder.SHUFFLED));
         profiles.put("memberlist-defaults-model", ExchangeConfig.memberlistDefaults());
