@@ -33,10 +33,14 @@ public final class EntryStore {
         long retransmitAtNanos = Long.MAX_VALUE;
         // peers known to hold this version: it came from them, they sent it again, or we sent it to them.
         // Sending it to one of them again would be pure redundancy. Bounded; the oldest is overwritten.
-        final long[] holders = new long[HOLDERS];
+        // Allocated while needed only: a cold relayed entry drops it (memory stays O(hot), not O(store)).
+        long[] holders;
         int holderCount;
 
         boolean heldBy(long peer) {
+            if (holders == null) {
+                return false;
+            }
             for (int i = 0; i < Math.min(holderCount, HOLDERS); i++) {
                 if (holders[i] == peer) {
                     return true;
@@ -47,6 +51,9 @@ public final class EntryStore {
 
         void addHolder(long peer) {
             if (peer != NO_PEER && !heldBy(peer)) {
+                if (holders == null) {
+                    holders = new long[HOLDERS];
+                }
                 holders[holderCount++ % HOLDERS] = peer;
             }
         }
@@ -152,7 +159,9 @@ public final class EntryStore {
         Stored s = o.entries.get(e.key());
         if (s != null && s.entry.version() >= e.version()) {
             if (s.entry.version() == e.version()) {
-                s.addHolder(from);
+                if (s.hot || o.id == self) {
+                    s.addHolder(from);
+                }
                 if (s.hot && s.transmitsLeft > 0 && s.sends >= firstRound && o.id != self) {
                     s.transmitsLeft--; // leaves the hot queue when fill reaches it
                     duplicateCredits++;
@@ -239,6 +248,10 @@ public final class EntryStore {
             o.hot.add(s);
         } else {
             s.hot = false;
+            if (o.id != self) {
+                s.holders = null; // own entries keep theirs: a retransmission need not go to known holders
+                s.holderCount = 0;
+            }
             if (o.id == self && retransmitMaxTicks > 0) {
                 long ticks = 1 + (long) rnd.nextInt(s.backoffRange);
                 s.retransmitAtNanos = nowNanos + ticks * tickNanos;
