@@ -199,6 +199,18 @@ public record ExchangeConfig(
                 broadcastTransmitMult, reapAfter, joinRetry, pauseThreshold, maxPacketBytes, maxClockSkew);
     }
 
+    public ExchangeConfig withGossipFanout(int fanout) {
+        return new ExchangeConfig(fastTick, fanout, relayTransmitMult, entryTtl, retransmitMaxTicks, antiEntropyInterval,
+                probeInterval, probeTimeout, indirectChecks, probeOrder, suspicionMult, suspicionMaxMult, suspicionFloor, awarenessMax,
+                broadcastTransmitMult, reapAfter, joinRetry, pauseThreshold, maxPacketBytes, maxClockSkew);
+    }
+
+    public ExchangeConfig withRelayTransmitMult(int mult) {
+        return new ExchangeConfig(fastTick, gossipFanout, mult, entryTtl, retransmitMaxTicks, antiEntropyInterval,
+                probeInterval, probeTimeout, indirectChecks, probeOrder, suspicionMult, suspicionMaxMult, suspicionFloor, awarenessMax,
+                broadcastTransmitMult, reapAfter, joinRetry, pauseThreshold, maxPacketBytes, maxClockSkew);
+    }
+
     public ExchangeConfig withRetransmitMaxTicks(int ticks) {
         return new ExchangeConfig(fastTick, gossipFanout, relayTransmitMult, entryTtl, ticks, antiEntropyInterval,
                 probeInterval, probeTimeout, indirectChecks, probeOrder, suspicionMult, suspicionMaxMult, suspicionFloor, awarenessMax,

@@ -28,7 +28,11 @@ public final class ExchangeCounters {
         /** Dead-member recovery (see DeadRecovery): direct Dead notices to a dead sender, reconnect packets. */
         DEAD_NOTICES_SENT, RECONNECTS_SENT,
         BROADCASTS_SENT, ENTRIES_SENT, ENTRIES_APPLIED, ENTRIES_STALE, ENTRIES_RETRANSMITTED, ENTRIES_REPAIRED,
-        DIGESTS_SENT, DIGESTS_RECEIVED
+        DIGESTS_SENT, DIGESTS_RECEIVED,
+        /** Hot entries not sent to a peer known to hold them (it sent them to us, or we to it). */
+        ENTRIES_SKIPPED_HELD,
+        /** Relay transmits given up because another copy of the same version arrived (feedback). */
+        ENTRIES_DUPLICATE_CREDITS
     }
 
     private static final Counter[] ALL = Counter.values();

@@ -25,12 +25,43 @@ public final class EntryStore {
     static final class Stored {
         Message.Entry entry;
         int transmitsLeft;
+        int sends; // of this version since it became hot: feedback only trims what comes after the first round
         long packetStamp = -1;
         boolean hot;
         // own entries only: randomized exponential back-off of retransmissions (seed 004)
         int backoffRange = 1;
         long retransmitAtNanos = Long.MAX_VALUE;
+        // peers known to hold this version: it came from them, they sent it again, or we sent it to them.
+        // Sending it to one of them again would be pure redundancy. Bounded; the oldest is overwritten.
+        // Allocated while needed only: a cold relayed entry drops it (memory stays O(hot), not O(store)).
+        long[] holders;
+        int holderCount;
+
+        boolean heldBy(long peer) {
+            if (holders == null) {
+                return false;
+            }
+            for (int i = 0; i < Math.min(holderCount, HOLDERS); i++) {
+                if (holders[i] == peer) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        void addHolder(long peer) {
+            if (peer != NO_PEER && !heldBy(peer)) {
+                if (holders == null) {
+                    holders = new long[HOLDERS];
+                }
+                holders[holderCount++ % HOLDERS] = peer;
+            }
+        }
     }
+
+    /** Peer id meaning "unknown": nobody is skipped for it. */
+    public static final long NO_PEER = Long.MIN_VALUE;
+    static final int HOLDERS = 16;
 
     /** Everything from one origin. */
     static final class Origin {
@@ -52,6 +83,8 @@ public final class EntryStore {
     private final List<Origin> hotRing = new ArrayList<>();
     private int ringCursor;
     private long stamp;
+    private long heldSkips;
+    private long duplicateCredits;
 
     public EntryStore(long self) {
         this.self = self;
@@ -82,6 +115,7 @@ public final class EntryStore {
 
     private void makeHot(Origin o, Stored s, int transmits) {
         s.transmitsLeft = transmits;
+        s.sends = 0;
         if (!s.hot && transmits > 0) {
             s.hot = true;
             if (o.hot.isEmpty()) {
@@ -97,6 +131,7 @@ public final class EntryStore {
         Stored s = o.entries.computeIfAbsent(key, k -> new Stored());
         Message.Entry e = new Message.Entry(self, key, version, ttl, value.clone());
         put(o, e, s);
+        s.holderCount = 0;
         s.backoffRange = 1;
         s.retransmitAtNanos = Long.MAX_VALUE;
         makeHot(o, s, transmits);
@@ -108,10 +143,32 @@ public final class EntryStore {
      * with the TTL decremented; an equal or older one is ignored.
      */
     public Applied apply(Message.Entry e, int transmits) {
+        return apply(e, transmits, NO_PEER, Integer.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #apply(Message.Entry, int)}, received from {@code from}. {@code from} is remembered as holding the
+     * version and is not sent it back. A copy of the version we already hold is feedback that it has spread
+     * around us (Demers' rumor mongering with feedback): it uses up one of our remaining transmits, so relaying
+     * stops early once the pool has the entry instead of always running the full {@code transmits}. Only after
+     * {@code firstRound} sends: early duplicates are normal (several peers push a fresh entry at once), and cutting
+     * the first round made the epidemic die out before reaching everyone.
+     */
+    public Applied apply(Message.Entry e, int transmits, long from, int firstRound) {
         Origin o = origin(e.origin());
         Stored s = o.entries.get(e.key());
         if (s != null && s.entry.version() >= e.version()) {
-            return s.entry.version() == e.version() ? Applied.SAME : Applied.STALE;
+            if (s.entry.version() == e.version()) {
+                if (s.hot || o.id == self) {
+                    s.addHolder(from);
+                }
+                if (s.hot && s.transmitsLeft > 0 && s.sends >= firstRound && o.id != self) {
+                    s.transmitsLeft--; // leaves the hot queue when fill reaches it
+                    duplicateCredits++;
+                }
+                return Applied.SAME;
+            }
+            return Applied.STALE;
         }
         if (s == null) {
             s = new Stored();
@@ -119,6 +176,8 @@ public final class EntryStore {
         }
         int relayTtl = Math.max(0, e.ttl() - 1);
         put(o, e.withTtl(relayTtl), s);
+        s.holderCount = 0;
+        s.addHolder(from);
         if (e.ttl() > 0) {
             makeHot(o, s, transmits);
         }
@@ -128,8 +187,15 @@ public final class EntryStore {
     /**
      * Fills the packet with hot entries, one per origin per round, starting at a different origin each packet.
      * Each entry added uses up one of its transmits; an own entry that goes cold is scheduled for retransmission.
+     * Entries {@code peer} is known to hold are not added but use up a transmit all the same (sending would have
+     * been wasted, and counting it keeps every entry's total bounded).
      */
     public int fill(PacketCodec.PacketBuilder b, long nowNanos, long tickNanos, int retransmitMaxTicks, Random rnd) {
+        return fill(b, NO_PEER, nowNanos, tickNanos, retransmitMaxTicks, rnd);
+    }
+
+    public int fill(PacketCodec.PacketBuilder b, long peer, long nowNanos, long tickNanos, int retransmitMaxTicks,
+                    Random rnd) {
         if (hotRing.isEmpty()) {
             return 0;
         }
@@ -144,6 +210,16 @@ public final class EntryStore {
             for (int i = 0; i < n; i++) {
                 Origin o = snapshot.get((start + i) % n);
                 Stored s = o.hot.peek();
+                // drop what feedback has used up, and skip (spending a transmit) what the peer already holds
+                while (s != null && s.packetStamp != myStamp && (s.transmitsLeft <= 0 || s.heldBy(peer))) {
+                    if (s.transmitsLeft > 0) {
+                        heldSkips++;
+                        progress = true;
+                        s.packetStamp = myStamp; // once per packet, or a lone entry would burn all its transmits
+                    }
+                    spend(o, s, nowNanos, tickNanos, retransmitMaxTicks, rnd);
+                    s = o.hot.peek();
+                }
                 if (s == null || s.packetStamp == myStamp) {
                     continue;
                 }
@@ -153,17 +229,9 @@ public final class EntryStore {
                 added++;
                 progress = true;
                 s.packetStamp = myStamp;
-                o.hot.poll();
-                if (--s.transmitsLeft > 0) {
-                    o.hot.add(s);
-                } else {
-                    s.hot = false;
-                    if (o.id == self && retransmitMaxTicks > 0) {
-                        long ticks = 1 + (long) rnd.nextInt(s.backoffRange);
-                        s.retransmitAtNanos = nowNanos + ticks * tickNanos;
-                        s.backoffRange = Math.min(retransmitMaxTicks, s.backoffRange * 2);
-                    }
-                }
+                s.sends++;
+                s.addHolder(peer);
+                spend(o, s, nowNanos, tickNanos, retransmitMaxTicks, rnd);
             }
             if (b.count() >= PacketCodec.MAX_RECORDS) {
                 break;
@@ -171,6 +239,35 @@ public final class EntryStore {
         }
         hotRing.removeIf(o -> o.hot.isEmpty());
         return added;
+    }
+
+    /** One transmit of the head of {@code o}'s hot queue used: back to the tail, or cold. */
+    private void spend(Origin o, Stored s, long nowNanos, long tickNanos, int retransmitMaxTicks, Random rnd) {
+        o.hot.poll();
+        if (--s.transmitsLeft > 0) {
+            o.hot.add(s);
+        } else {
+            s.hot = false;
+            if (o.id != self) {
+                s.holders = null; // own entries keep theirs: a retransmission need not go to known holders
+                s.holderCount = 0;
+            }
+            if (o.id == self && retransmitMaxTicks > 0) {
+                long ticks = 1 + (long) rnd.nextInt(s.backoffRange);
+                s.retransmitAtNanos = nowNanos + ticks * tickNanos;
+                s.backoffRange = Math.min(retransmitMaxTicks, s.backoffRange * 2);
+            }
+        }
+    }
+
+    /** Entries not sent because the peer was known to hold them (cumulative). */
+    public long heldSkips() {
+        return heldSkips;
+    }
+
+    /** Transmits given up because a copy of the same version arrived (cumulative). */
+    public long duplicateCredits() {
+        return duplicateCredits;
     }
 
     /** Makes own entries whose back-off expired hot again; returns how many. */

@@ -25,7 +25,8 @@ import org.poolwarden.exchange.sim.SimHost;
  * The exchange in the simulator at N = 16, 128, 1000, with poolwarden's LAN profile and, in the same simulator
  * and code, a model of memberlist's defaults. Writes target/bench/exchange.json. Run: mvn -Pbench verify
  * (-Dexchange.bench.sizes=16,128 and -Dexchange.bench.profiles=poolwarden-lan to shorten; -Dexchange.bench.killTrials,
- * -Dexchange.bench.falsePositiveSeconds).
+ * -Dexchange.bench.falsePositiveSeconds; -Dexchange.bench.sections=dissemination,cost to skip the kill and pause runs,
+ * -Dexchange.bench.out=NAME to write target/bench/NAME.json).
  */
 @Tag("bench")
 class ExchangeBenchmark {
@@ -43,7 +44,13 @@ class ExchangeBenchmark {
                 "cpu", "thread CPU time inside ExchangeNode.tick/receive (HMAC, codec, logic), simulator excluded",
                 "machine", Runtime.getRuntime().availableProcessors() + " cores, " + System.getProperty("java.vm.name") + " " + System.getProperty("java.version")));
         Map<String, ExchangeConfig> profiles = new LinkedHashMap<>();
-        profiles.put("poolwarden-lan", ExchangeConfig.lan());
+        ExchangeConfig lan = ExchangeConfig.lan();
+        // exploration: -Dexchange.bench.gossipFanout / relayTransmitMult / antiEntropyMillis override the LAN profile
+        lan = lan.withGossipFanout(Integer.getInteger("exchange.bench.gossipFanout", lan.gossipFanout()))
+                .withRelayTransmitMult(Integer.getInteger("exchange.bench.relayTransmitMult", lan.relayTransmitMult()))
+                .withAntiEntropyInterval(java.time.Duration.ofMillis(Long.getLong("exchange.bench.antiEntropyMillis",
+                        lan.antiEntropyInterval().toMillis())));
+        profiles.put("poolwarden-lan", lan);
         // the LAN profile with memberlist's probe order (what it had before ROTATING): shows what the order alone buys
         profiles.put("poolwarden-lan-shuffled-probes", ExchangeConfig.lan().withProbeOrder(ProbeOrder.SHUFFLED));
         profiles.put("memberlist-defaults-model", ExchangeConfig.memberlistDefaults());
@@ -51,23 +58,35 @@ class ExchangeBenchmark {
         if (!only.isBlank()) {
             profiles.keySet().retainAll(Arrays.stream(only.split(",")).map(String::trim).toList());
         }
+        // dissemination,failureDetection,falsePositives,cost (default all): the bandwidth work needs only 1 and 4
+        Set<String> sections = Set.of(System.getProperty("exchange.bench.sections",
+                "dissemination,failureDetection,falsePositives,cost").split(","));
+        String outName = System.getProperty("exchange.bench.out", "exchange");
         for (Map.Entry<String, ExchangeConfig> p : profiles.entrySet()) {
             Map<String, Object> byN = new LinkedHashMap<>();
             for (int n : sizes) {
                 long t0 = System.nanoTime();
                 Map<String, Object> r = new LinkedHashMap<>();
-                r.put("dissemination", dissemination(p.getValue(), n, 0));
-                r.put("disseminationWith5PercentLoss", dissemination(p.getValue(), n, 0.05));
-                r.put("failureDetection", failureDetection(p.getValue(), n));
-                r.put("falsePositives", falsePositives(p.getValue(), n));
-                r.put("cost", cost(p.getValue(), n));
+                if (sections.contains("dissemination")) {
+                    r.put("dissemination", dissemination(p.getValue(), n, 0));
+                    r.put("disseminationWith5PercentLoss", dissemination(p.getValue(), n, 0.05));
+                }
+                if (sections.contains("failureDetection")) {
+                    r.put("failureDetection", failureDetection(p.getValue(), n));
+                }
+                if (sections.contains("falsePositives")) {
+                    r.put("falsePositives", falsePositives(p.getValue(), n));
+                }
+                if (sections.contains("cost")) {
+                    r.put("cost", cost(p.getValue(), n));
+                }
                 r.put("benchWallSeconds", (System.nanoTime() - t0) / 1e9);
                 byN.put("n" + n, r);
                 System.out.println(p.getKey() + " n=" + n + " " + r);
             }
             report.put(p.getKey(), byN);
         }
-        Path out = Path.of("target", "bench", "exchange.json");
+        Path out = Path.of("target", "bench", outName + ".json");
         Files.createDirectories(out.getParent());
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.toFile(), report);
         System.out.println("wrote " + out.toAbsolutePath());
@@ -360,7 +379,15 @@ class ExchangeBenchmark {
         long[] bytesOut0 = new long[n];
         long[] bytesIn0 = new long[n];
         long[] cpu0 = new long[n];
+        // where the bytes go: summed over all hosts, before and after the measured interval
+        Counter[] breakdown = {Counter.PACKETS_OUT, Counter.ENTRIES_SENT, Counter.ENTRIES_APPLIED, Counter.ENTRIES_STALE,
+                Counter.ENTRIES_REPAIRED, Counter.ENTRIES_RETRANSMITTED, Counter.BROADCASTS_SENT, Counter.DIGESTS_SENT,
+                Counter.ENTRIES_SKIPPED_HELD, Counter.ENTRIES_DUPLICATE_CREDITS};
+        long[] sum0 = new long[breakdown.length];
         for (int i = 0; i < n; i++) {
+            for (int k = 0; k < breakdown.length; k++) {
+                sum0[k] += c.host(i + 1).node().counters().get(breakdown[k]);
+            }
             bytesOut0[i] = c.host(i + 1).node().counters().get(Counter.BYTES_OUT);
             bytesIn0[i] = c.host(i + 1).node().counters().get(Counter.BYTES_IN);
             cpu0[i] = c.host(i + 1).cpuNanos();
@@ -377,8 +404,17 @@ class ExchangeBenchmark {
             sumIn += (c.host(i + 1).node().counters().get(Counter.BYTES_IN) - bytesIn0[i]) / (double) seconds;
             sumCpu += (c.host(i + 1).cpuNanos() - cpu0[i]) / (double) (seconds * S);
         }
+        Map<String, Object> perHost = new LinkedHashMap<>();
+        for (int k = 0; k < breakdown.length; k++) {
+            long sum = -sum0[k];
+            for (int i = 0; i < n; i++) {
+                sum += c.host(i + 1).node().counters().get(breakdown[k]);
+            }
+            perHost.put(breakdown[k].name(), Math.round(sum * 10.0 / n / seconds) / 10.0);
+        }
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("updatesPerHostPerSecond", updatesPerSecond);
+        m.put("countersPerHostPerSecond", perHost);
         m.put("valueBytes", 32);
         m.put("meanBytesOutPerHostPerSecond", Math.round(sumOut / n));
         m.put("maxBytesOutPerHostPerSecond", Math.round(maxOut));

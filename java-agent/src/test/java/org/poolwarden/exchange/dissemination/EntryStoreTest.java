@@ -38,6 +38,90 @@ class EntryStoreTest {
         return out;
     }
 
+    /** Drains one packet's worth of hot entries addressed to {@code peer}. */
+    static List<Message.Entry> packetTo(EntryStore s, long peer, Random r) {
+        PacketCodec.PacketBuilder b = CODEC.newPacket(SELF, 1, 0);
+        s.fill(b, peer, 0, TICK, 64, r);
+        if (b.isEmpty()) {
+            return List.of();
+        }
+        byte[] bytes = b.finish();
+        List<Message.Entry> out = new ArrayList<>();
+        for (Message m : CODEC.decode(bytes, 0, bytes.length, 0).packet().messages()) {
+            out.add((Message.Entry) m);
+        }
+        return out;
+    }
+
+    @Test
+    void anEntryIsNeverSentBackToThePeerItCameFromNorTwiceToOnePeer() {
+        EntryStore s = new EntryStore(SELF);
+        s.apply(e(1, "k", 7, 5, 1), 6, 42, Integer.MAX_VALUE);
+        Random r = new Random(1);
+        assertEquals(List.of(), packetTo(s, 42, r), "peer 42 sent it to us");
+        assertEquals(1, s.heldSkips());
+        assertEquals(1, packetTo(s, 43, r).size());
+        assertEquals(List.of(), packetTo(s, 43, r), "43 got it from us already");
+        assertEquals(1, packetTo(s, 44, r).size());
+        // skips use up transmits too: 6 in all = 2 skips + 2 sends + 2 more sends
+        assertEquals(1, packetTo(s, 45, r).size());
+        assertEquals(1, packetTo(s, 46, r).size());
+        assertFalse(s.hasHot());
+        assertEquals(2, s.heldSkips());
+        // a newer version is news to everyone again, except to the one it came from
+        s.apply(e(1, "k", 8, 5, 1), 6, 43, Integer.MAX_VALUE);
+        assertEquals(List.of(), packetTo(s, 43, r));
+        assertEquals(8, packetTo(s, 42, r).get(0).version());
+    }
+
+    @Test
+    void aCopyOfTheSameVersionHeardFromAnotherPeerCountsAsHeldByIt() {
+        EntryStore s = new EntryStore(SELF);
+        s.apply(e(1, "k", 7, 5, 1), 10, 42, Integer.MAX_VALUE);
+        assertEquals(EntryStore.Applied.SAME, s.apply(e(1, "k", 7, 5, 1), 10, 50, Integer.MAX_VALUE));
+        assertEquals(List.of(), packetTo(s, 50, new Random(1)));
+    }
+
+    @Test
+    void duplicatesTrimRelayingOnlyAfterTheFirstRound() {
+        Random r = new Random(1);
+        EntryStore s = new EntryStore(SELF);
+        s.apply(e(1, "k", 7, 5, 1), 12, 42, 4);
+        for (int i = 0; i < 5; i++) {
+            s.apply(e(1, "k", 7, 5, 1), 12, 42, 4); // early duplicates: the first round is kept whole
+        }
+        assertEquals(0, s.duplicateCredits());
+        int sent = 0;
+        for (int p = 0; p < 4; p++) {
+            sent += packetTo(s, 100 + p, r).size();
+        }
+        assertEquals(4, sent);
+        for (int i = 0; i < 5; i++) {
+            s.apply(e(1, "k", 7, 5, 1), 12, 42, 4); // after it: each one gives up one transmit
+        }
+        assertEquals(5, s.duplicateCredits());
+        for (int p = 0; p < 20; p++) {
+            sent += packetTo(s, 200 + p, r).size();
+        }
+        assertEquals(12 - 5, sent, "12 transmits, 5 given up to feedback");
+        assertFalse(s.hasHot());
+    }
+
+    @Test
+    void ownEntriesAreNotTrimmedByTheirEchoes() {
+        EntryStore s = new EntryStore(SELF);
+        s.publish("mine", new byte[1], 3, 5, 4);
+        for (int i = 0; i < 10; i++) {
+            s.apply(e(SELF, "mine", 3, 5, 1), 4, 42, 0);
+        }
+        assertEquals(0, s.duplicateCredits());
+        int sent = 0;
+        for (int p = 0; p < 10; p++) {
+            sent += packetTo(s, 100 + p, new Random(p)).size();
+        }
+        assertEquals(4, sent);
+    }
+
     @Test
     void newestVersionWins() {
         EntryStore s = new EntryStore(SELF);
