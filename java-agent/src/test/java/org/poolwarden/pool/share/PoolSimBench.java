@@ -116,6 +116,21 @@ class PoolSimBench {
         assertTrue(cpu.meanMicros() > 0 && cpu.meanMicros() <= 1000, "cpu per round " + cpu.meanMicros());
     }
 
+    /** Runs for diagnosis: {@code -Dpw.bench.one=HOSTS,LOAD,SEED[,LAG][;...]} (with {@code -Dpw.bench.misses=true}). */
+    @Test
+    void oneRun() {
+        String one = System.getProperty("pw.bench.one");
+        org.junit.jupiter.api.Assumptions.assumeTrue(one != null, "pw.bench.one not set");
+        for (String run : one.split(";")) {
+            String[] f = run.split(",");
+            int lag = f.length > 3 ? Integer.parseInt(f[3]) : 1;
+            ExchangePoolSim.Result res = new ExchangePoolSim(params(Integer.parseInt(f[0]), Double.parseDouble(f[1]),
+                    lag, Long.parseLong(f[2]), 50, PipeConfig.DEFAULT_REFRESH_INTERVALS)).run();
+            System.out.println(json(res, 0));
+            assertTrue(res.bookedChecks() > 0, "bookings must be exercised");
+        }
+    }
+
     static String json(ExchangePoolSim.Result r, long wallNanos) {
         StringBuilder sb = new StringBuilder("    {");
         for (RecordComponent c : ExchangePoolSim.Result.class.getRecordComponents()) {
