@@ -16,12 +16,23 @@ public final class OverdraftLedger {
      * first paid from what was left unused last tick, and what remains is held back from this tick's credit.
      */
     public long begin(long credit) {
-        if (credit < 0) {
-            throw new IllegalArgumentException("overdraft ledger: credit=" + credit + " must be >= 0");
+        return begin(credit, 0);
+    }
+
+    /**
+     * As {@link #begin(long)}, but the debt is held back only from the credit above {@code protectedBytes} (the
+     * booked grant): a guarantee is met every tick, and the rest of the debt waits for unbooked or unused credit
+     * (the debt is published as unbooked demand, so it gets some). Withholding it from the booked part made a
+     * booked class send one packet short of its guarantee in the tick after it went one packet over (issue #8).
+     */
+    public long begin(long credit, long protectedBytes) {
+        if (credit < 0 || protectedBytes < 0) {
+            throw new IllegalArgumentException("overdraft ledger: credit=" + credit + ", protected="
+                    + protectedBytes + " must be >= 0");
         }
         overdraft = Math.max(0, overdraft - unused);
         unused = credit;
-        return Math.max(0, credit - overdraft);
+        return Math.max(Math.min(credit, protectedBytes), credit - overdraft);
     }
 
     /** Records bytes handed to the next layer during the tick (may exceed the credit by up to one packet). */

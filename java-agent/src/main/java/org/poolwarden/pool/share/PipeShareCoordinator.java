@@ -562,7 +562,7 @@ public final class PipeShareCoordinator implements ExchangeListener {
             counters.increment(Counter.MINORITY_CAPPED);
             g = capped;
         }
-        long usable = bucket ? g.creditBytes() : s.ledger.begin(g.creditBytes());
+        long usable = bucket ? g.creditBytes() : s.ledger.begin(g.creditBytes(), g.bookedBytes());
         s.begun = true;
         s.rates = HostClassSplitter.split(cfg, g, usable, apps);
         if (tc != null) {

@@ -36,9 +36,30 @@ class OverdraftLedgerTest {
     }
 
     @Test
+    void debtIsNotTakenFromTheProtectedBookedPart() {
+        OverdraftLedger l = new OverdraftLedger();
+        assertEquals(312_500, l.begin(312_500, 312_500));
+        l.sent(313_500); // whole packets: 1000 over the booked credit
+        assertEquals(1000, l.overdraft());
+        // only booked credit: the guarantee is sent in full, the debt waits
+        assertEquals(312_500, l.begin(312_500, 312_500));
+        l.sent(312_500);
+        assertEquals(1000, l.overdraft());
+        // unbooked credit above the booking pays it (held back from the unbooked part only)
+        assertEquals(400_000 - 1000, l.begin(400_000, 312_500));
+        l.sent(399_000);
+        assertEquals(400_000, l.begin(400_000, 312_500));
+        assertEquals(0, l.overdraft());
+        // protection never exceeds the credit itself
+        l.sent(401_500);
+        assertEquals(100_000, l.begin(100_000, 312_500));
+    }
+
+    @Test
     void rejectsNegatives() {
         OverdraftLedger l = new OverdraftLedger();
         assertThrows(IllegalArgumentException.class, () -> l.begin(-1));
         assertThrows(IllegalArgumentException.class, () -> l.sent(-1));
+        assertThrows(IllegalArgumentException.class, () -> l.begin(1, -1));
     }
 }

@@ -44,6 +44,8 @@ final class ExchangePoolSim {
 
     static final int MTU = 1500;
     static final boolean PROGRESS = Boolean.getBoolean("pw.progress");
+    /** Prints every booked-guarantee miss and every unsaturated congested tick (diagnosis of issue #8). */
+    static final boolean MISSES = Boolean.getBoolean("pw.bench.misses");
 
     /** A host's view of its own queues for the coordinator. */
     final class Traffic implements PipeTraffic {
@@ -185,6 +187,15 @@ final class ExchangePoolSim {
                         }
                     }
                     double s = Workload.packets(a, exp, MTU);
+                    if (MISSES && a.booking > 0 && t > warm && s + 1 < Math.min(Math.floor(a.q), a.pubBooked)) {
+                        HostGrant g = pool.coordinator(h).grant("pipe").orElse(null);
+                        PipeAllocation al = pool.coordinator(h).allocation("pipe").orElse(null);
+                        System.out.printf("miss t=%d host=%d sent=%.0f q=%.0f pubBooked=%.0f exp=%d grant=%s "
+                                + "scaled=%s stale=%d overdraft=%d%n", t, h, s, a.q, a.pubBooked, exp, g,
+                                al == null ? "?" : al.bookedScaled(), al == null ? -1
+                                        : al.grants().stream().filter(HostGrant::stale).count(),
+                                pool.coordinator(h).ledger("pipe").overdraft());
+                    }
                     w.send(a, s, t > warm);
                     hostSent += s;
                 }
@@ -195,6 +206,40 @@ final class ExchangePoolSim {
                 }
             }
             meter.tick(t, sentNow, oracleSent, trueDemand);
+            if (MISSES && t > warm && trueDemand >= q && sentNow < 0.95 * q) {
+                long cb = 0, cu = 0, ci = 0, unusedCredit = 0, queuedNoCredit = 0;
+                int stale = 0;
+                int live = 0;
+                double viewSum = 0;
+                for (int h = 1; h <= n; h++) {
+                    if (!pool.host(h).isAlive()) {
+                        continue;
+                    }
+                    HostGrant g = pool.coordinator(h).grant("pipe").orElse(null);
+                    if (g == null) {
+                        continue;
+                    }
+                    cb += g.bookedBytes();
+                    cu += g.unbookedBytes();
+                    ci += g.immediateBytes();
+                    double qh = 0;
+                    for (Workload.App a : w.of(h)) {
+                        qh += a.q;
+                    }
+                    if (qh <= 1) {
+                        unusedCredit += g.creditBytes();
+                    } else {
+                        queuedNoCredit += (long) qh;
+                    }
+                    stale += pool.coordinator(h).allocation("pipe").map(al -> (int) al.grants().stream()
+                            .filter(HostGrant::stale).count()).orElse(0);
+                    viewSum += pool.coordinator(h).allocation("pipe").map(PipeAllocation::totalCredit).orElse(0L);
+                    live++;
+                }
+                System.out.printf("under t=%d sent=%.3f booked=%.3f unbooked=%.3f imm=%.3f creditOfEmptyHosts=%.3f "
+                        + "leftQueued=%.3f staleAvg=%.1f viewCredit=%.3f%n", t, sentNow / q, cb / q, cu / q, ci / q,
+                        unusedCredit / q, queuedNoCredit / q, stale / (double) n, viewSum / live / q);
+            }
             // 5. failure: detection, release everywhere, credits back to what a perfect view would grant
             if (failed) {
                 int knowing = 0;

@@ -104,7 +104,7 @@ class PoolSimBench {
                 continue; // the comparison runs show what the exchange cannot carry
             }
             // the targets that the exchange-backed pool meets (utilisation >= 95% and bookings met in
-            // 100% of intervals are reported, not asserted: 94-96% and 99.8-99.97% measured)
+            // 100% of intervals are reported, not asserted: 95.2-97.0% and 99.92-100% measured, see README)
             assertTrue(r.overshootAvgPct() <= 2, run + "average overshoot " + r.overshootAvgPct());
             assertTrue(r.overshootWorst1sPct() <= 10, run + "worst 1 s overshoot " + r.overshootWorst1sPct());
             assertTrue(r.partitionOvershootWorst1sPct() <= 100 * PipeConfig.DEFAULT_PARTITION_SLACK / 2,
@@ -114,6 +114,21 @@ class PoolSimBench {
                     + r.reconvergeRounds());
         }
         assertTrue(cpu.meanMicros() > 0 && cpu.meanMicros() <= 1000, "cpu per round " + cpu.meanMicros());
+    }
+
+    /** Runs for diagnosis: {@code -Dpw.bench.one=HOSTS,LOAD,SEED[,LAG][;...]} (with {@code -Dpw.bench.misses=true}). */
+    @Test
+    void oneRun() {
+        String one = System.getProperty("pw.bench.one");
+        org.junit.jupiter.api.Assumptions.assumeTrue(one != null, "pw.bench.one not set");
+        for (String run : one.split(";")) {
+            String[] f = run.split(",");
+            int lag = f.length > 3 ? Integer.parseInt(f[3]) : 1;
+            ExchangePoolSim.Result res = new ExchangePoolSim(params(Integer.parseInt(f[0]), Double.parseDouble(f[1]),
+                    lag, Long.parseLong(f[2]), 50, PipeConfig.DEFAULT_REFRESH_INTERVALS)).run();
+            System.out.println(json(res, 0));
+            assertTrue(res.bookedChecks() > 0, "bookings must be exercised");
+        }
     }
 
     static String json(ExchangePoolSim.Result r, long wallNanos) {
