@@ -19,7 +19,6 @@ import org.poolwarden.policy.PolicyPlan;
 import org.poolwarden.tc.bandwidth.ApplyReport;
 import org.poolwarden.tc.bandwidth.BandwidthController;
 import org.poolwarden.tc.bandwidth.BandwidthSpec;
-import org.poolwarden.tc.bandwidth.BandwidthStats;
 import org.poolwarden.tc.bandwidth.ForeignObjectException;
 
 /**
@@ -156,12 +155,10 @@ public final class KernelEnforcer implements Enforcer, AutoCloseable {
         }
         List<String> unwanted = new ArrayList<>();
         for (String dev : devicesTouched) if (!wanted.contains(dev)) unwanted.add(dev);
-        if (!unwanted.isEmpty()) {
-            Set<String> ours = withOurObjects(unwanted);
-            for (String dev : unwanted) {
-                if (ours.contains(dev)) ports.tc().remove(dev);
-                devicesTouched.remove(dev);
-            }
+        // The adapter's remove touches only what it recognises as ours, and nothing on a device without it.
+        for (String dev : unwanted) {
+            ports.tc().remove(dev);
+            devicesTouched.remove(dev);
         }
 
         ReconcileResult cpu = ports.cpu().reconcile(d.cpu());
@@ -185,9 +182,7 @@ public final class KernelEnforcer implements Enforcer, AutoCloseable {
         Set<String> devices = new LinkedHashSet<>(devicesTouched);
         PoolwardenConfig c = config.get();
         if (c != null) for (Pipe p : c.pipes()) devices.add(p.iface());
-        Set<String> ours = new HashSet<>();
-        step(errors, () -> ours.addAll(withOurObjects(devices)));
-        for (String dev : ours) step(errors, () -> ports.tc().remove(dev));
+        for (String dev : devices) step(errors, () -> ports.tc().remove(dev));
         // reconcile() would first make our root: in monitor mode nothing may be created, even for a moment
         step(errors, () -> {
             if (!ports.cpu().list().isEmpty()) ports.cpu().reconcile(List.of());
@@ -264,31 +259,6 @@ public final class KernelEnforcer implements Enforcer, AutoCloseable {
         last = null;
         rethrow(errors, "cleanup");
         return done;
-    }
-
-    /** The devices among {@code devices} that carry our root qdisc or have our IFB (the rest need no remove). */
-    private Set<String> withOurObjects(java.util.Collection<String> devices) {
-        Map<String, Integer> indexes = new java.util.HashMap<>();
-        Set<String> ifbs = new HashSet<>();
-        for (NetDevices.Device d : ports.devices().all()) {
-            indexes.put(d.name(), d.index());
-            if (d.name().startsWith(IFB_PREFIX)) ifbs.add(d.name());
-        }
-        Set<String> out = new LinkedHashSet<>();
-        for (String dev : devices) {
-            Integer index = indexes.get(dev);
-            if (hasOurRoot(dev) || index != null && ifbs.contains(IFB_PREFIX + index)) out.add(dev);
-        }
-        return out;
-    }
-
-    private boolean hasOurRoot(String device) {
-        try {
-            BandwidthStats s = ports.tc().stats(device);
-            return !s.egress().isEmpty();
-        } catch (RuntimeException e) {
-            return false; // vanished meanwhile: nothing of ours to remove there
-        }
     }
 
     /** The IFB name prefix of the tc adapter ({@code pwifb<ifindex>}). */
