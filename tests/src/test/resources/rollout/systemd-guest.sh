@@ -11,17 +11,37 @@ API=http://127.0.0.1:7474
 api() { curl -sS -m 20 -H "Authorization: Bearer $(cat /etc/poolwarden/api.token)" "$API$1"; }
 json() { sed -n "s/.*\"$1\" *: *\"\{0,1\}\([^\",]*\).*/\1/p" | head -1; }
 
+# A step that failed makes every later one meaningless: say why, show the logs, and power off (the host asserts).
+abort() {
+  say abort step=$1
+  journalctl -u poolwarden --no-pager -o cat 2>/dev/null | tail -30 | sed 's/^/PWLOG /'
+  systemctl status --no-pager poolwarden.service 2>&1 | head -20 | sed 's/^/PWLOG /'
+  exit 0
+}
+
 say boot uptime=$(up) pid1=$(cat /proc/1/comm) fs=$(stat -fc %T $C) kernel=$(uname -r)
 say system-state $(systemctl is-system-running 2>&1 | head -1)
+# The host's root is the lower layer: anything of poolwarden's there would be installed over, not installed.
+say preinstall status=$(dpkg-query -W -f='${Status}' poolwarden 2>/dev/null | tr ' ' _) found=$(ls -d /etc/poolwarden \
+  /var/lib/poolwarden /usr/share/poolwarden /usr/bin/poolwarden /lib/systemd/system/poolwarden.* \
+  /etc/systemd/system/poolwarden* /etc/default/poolwarden 2>/dev/null | tr '\n' ,)
 
+# The package comes in the initramfs (copied to /pw), not over 9p: the guest cannot see every host path (its /tmp
+# and /var/tmp are its own, and a clone of the project under /tmp is where CI builds it).
 t=$(up)
-dpkg -i "$(cat /pw/deb-path)" > /pw/dpkg.log 2>&1
-say dpkg rc=$? seconds=$(echo "$(up) $t" | awk '{print $1-$2}') status=$(dpkg-query -W -f='${Status}' poolwarden | tr ' ' _)
+dpkg -i /pw/poolwarden.deb > /pw/dpkg.log 2>&1
+rc=$?
+say dpkg rc=$rc seconds=$(echo "$(up) $t" | awk '{print $1-$2}') status=$(dpkg-query -W -f='${Status}' poolwarden | tr ' ' _)
+if [ $rc -ne 0 ]; then
+  sed 's/^/PWLOG dpkg: /' /pw/dpkg.log | tail -30
+  abort dpkg
+fi
 say unit-file $(systemctl show -p LoadState,UnitFileState,Delegate,Slice --value poolwarden.service | tr '\n' ' ')
 
 # A process the agent must place into its app group (the pattern is unique to this test).
 sleep 4242 &
 SLEEPER=$!
+say sleeper home=$(cut -d: -f3 /proc/$SLEEPER/cgroup)
 cat > /etc/poolwarden/poolwarden.yaml <<'CFG'
 mode: enforce
 cgroups:
@@ -39,6 +59,7 @@ t=$(up)
 systemctl start poolwarden.service
 rc=$?
 say start rc=$rc seconds=$(echo "$(up) $t" | awk '{print $1-$2}') active=$(systemctl is-active poolwarden.service)
+[ $rc -eq 0 ] || abort start
 PID=$(systemctl show -p MainPID --value poolwarden.service)
 say slice subtree=$(tr ' ' , < $C/poolwarden.slice/cgroup.subtree_control)
 say main pid=$PID cgroup=$(cut -d: -f3 /proc/$PID/cgroup 2>/dev/null) delegate=$(systemctl show -p Delegate --value poolwarden.service)
@@ -80,7 +101,7 @@ while [ $i -lt 60 ]; do
   [ "$(echo "$st" | json mode)" = monitor ] && [ ! -e $SVC/apps/sleeper ] && break
   sleep 1; i=$((i + 1))
 done
-say status-after waited=$i mode=$(echo "$st" | json mode) apps=$(echo "$st" | json apps) started=$(echo "$st" | json started) pid=$(systemctl show -p MainPID --value poolwarden.service) active=$(systemctl is-active poolwarden.service) group=$([ -e $SVC/apps/sleeper ] && echo present || echo gone)
+say status-after waited=$i mode=$(echo "$st" | json mode) apps=$(echo "$st" | json apps) started=$(echo "$st" | json started) pid=$(systemctl show -p MainPID --value poolwarden.service) active=$(systemctl is-active poolwarden.service) group=$([ -e $SVC/apps/sleeper ] && echo present || echo gone) sleeper_cgroup=$(cut -d: -f3 /proc/$SLEEPER/cgroup)
 say journal-hup $(journalctl -u poolwarden --no-pager -o cat | grep -c 'config reloaded')
 
 t=$(up)

@@ -38,6 +38,7 @@ TTYPath=/dev/ttyS0
 ExecStart=/pw/systemd-guest.sh
 ExecStopPost=/bin/systemctl poweroff --force --force
 UNIT
+# /pw (the test script and the package) goes into the overlay: the initramfs is freed by switch_root.
 cp -r /pw /newroot/pw
 echo "PW switching uptime=$(cut -d' ' -f1 /proc/uptime)"
 umount /proc /sys

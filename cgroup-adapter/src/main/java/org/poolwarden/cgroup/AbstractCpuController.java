@@ -8,6 +8,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
 
@@ -30,6 +31,8 @@ public abstract class AbstractCpuController implements CpuController {
     protected final WeightMapping mapping;
     /** The knob values this controller last wrote or confirmed, per group: the reference for drift. */
     private final Map<String, Knobs> confirmed = new HashMap<>();
+    /** Where the processes we moved came from; a release puts them back there. */
+    protected ProcessOrigins origins = ProcessOrigins.inMemory();
 
     protected AbstractCpuController(WeightMapping mapping) {
         this.mapping = mapping;
@@ -83,8 +86,25 @@ public abstract class AbstractCpuController implements CpuController {
     /** Current descendants of a process (children, their children, ...). */
     protected abstract Set<Integer> descendants(int pid);
 
-    /** Moves processes out of the group to the evacuation group; vanished ones are skipped. */
+    /**
+     * Moves processes out of the group: each back to its recorded origin when that still takes it
+     * ({@link #returnHome}), the others to the evacuation group; vanished ones are skipped.
+     */
     protected abstract void evacuate(String group, Set<Integer> pids);
+
+    /**
+     * Where the process is now, one cgroup path per hierarchy this controller writes, with its start time; null when
+     * it has gone, or when that place is not worth returning to (inside our root, or outside what we can see).
+     */
+    protected abstract ProcessOrigins.Origin originOf(int pid);
+
+    /** The process's start time (clock ticks since boot), empty when it has gone. */
+    protected abstract OptionalLong startTicks(int pid);
+
+    /** Moves one process into the cgroups of its origin; false when one of them is gone or refuses it. */
+    protected interface HomeMover {
+        boolean moveHome(int pid, ProcessOrigins.Origin origin);
+    }
 
     /** The groups under our root. */
     protected abstract List<String> names();
@@ -96,6 +116,61 @@ public abstract class AbstractCpuController implements CpuController {
 
     /** A raw knob value read back as a policy weight. */
     protected abstract long policyWeight(long rawWeight);
+
+    // ---- origins -------------------------------------------------------------------------------------------
+
+    /**
+     * Keeps the record of where moved processes came from in {@code record} (e.g. one backed by a file in the agent's
+     * state directory, so it outlives a killed agent) instead of memory; set before the first move.
+     */
+    public void rememberOriginsIn(ProcessOrigins record) {
+        this.origins = record;
+    }
+
+    public ProcessOrigins origins() {
+        return origins;
+    }
+
+    /** Notes where a process is before its first move into one of our groups. */
+    private void noteOrigin(int pid) {
+        if (origins.get(pid) != null) {
+            return;
+        }
+        ProcessOrigins.Origin o = originOf(pid);
+        if (o != null) {
+            origins.recordIfAbsent(pid, o);
+        }
+    }
+
+    /**
+     * Puts every process that has a recorded origin back there (checked against its start time, so a reused pid is
+     * not sent to another process's home); returns the ones still to evacuate. Processes that exited are dropped.
+     */
+    protected final Set<Integer> returnHome(Set<Integer> pids, HomeMover mover) {
+        Set<Integer> rest = new HashSet<>();
+        for (int pid : pids) {
+            ProcessOrigins.Origin o = origins.take(pid);
+            if (o == null) {
+                rest.add(pid);
+                continue;
+            }
+            OptionalLong now = startTicks(pid);
+            if (now.isEmpty()) {
+                continue; // exited
+            }
+            if (now.getAsLong() == o.startTicks() && mover.moveHome(pid, o)) {
+                counters.returnedHome.incrementAndGet();
+            } else {
+                counters.homeLost.incrementAndGet();
+                rest.add(pid);
+            }
+        }
+        return rest;
+    }
+
+    private void saveOrigins() {
+        origins.saveIfChanged(this::processExists);
+    }
 
     // ---- the port ------------------------------------------------------------------------------------------
 
@@ -200,17 +275,22 @@ public abstract class AbstractCpuController implements CpuController {
             for (int p : todo) {
                 if (inside.contains(p)) {
                     already++;
-                } else if (movePid(group, p)) {
-                    moved++;
                 } else {
-                    vanished++;
-                    counters.vanished.incrementAndGet();
-                    continue;
+                    noteOrigin(p);
+                    if (movePid(group, p)) {
+                        moved++;
+                    } else {
+                        origins.take(p);
+                        vanished++;
+                        counters.vanished.incrementAndGet();
+                        continue;
+                    }
                 }
                 int f = fixThreads(group, p);
                 fixed += f;
                 counters.threadsFixed.addAndGet(f);
             }
+            saveOrigins();
             return new PlaceResult(moved, already, vanished, fixed);
         });
     }
@@ -219,7 +299,11 @@ public abstract class AbstractCpuController implements CpuController {
     public void removeGroup(String group) {
         GroupNames.check(group);
         guarded(() -> {
-            remove(group);
+            try {
+                remove(group);
+            } finally {
+                saveOrigins();
+            }
             return null;
         });
     }
@@ -319,17 +403,27 @@ public abstract class AbstractCpuController implements CpuController {
                         counters.vanished.incrementAndGet();
                     }
                 }
-                int gone = missing.isEmpty() ? 0 : movePids(name, missing).size();
+                int gone = 0;
+                if (!missing.isEmpty()) {
+                    missing.forEach(this::noteOrigin);
+                    Set<Integer> goneNow = movePids(name, missing);
+                    goneNow.forEach(origins::take);
+                    gone = goneNow.size();
+                }
                 moved += missing.size() - gone;
                 vanished += gone;
                 counters.vanished.addAndGet(gone);
             }
             int removed = 0;
-            for (String name : new ArrayList<>(names())) {
-                if (!wanted.contains(name)) {
-                    remove(name);
-                    removed++;
+            try {
+                for (String name : new ArrayList<>(names())) {
+                    if (!wanted.contains(name)) {
+                        remove(name);
+                        removed++;
+                    }
                 }
+            } finally {
+                saveOrigins();
             }
             return new ReconcileResult(created, updated, drifted, removed, moved, vanished, counters.mutations() - w0,
                     counters.reads() - r0);

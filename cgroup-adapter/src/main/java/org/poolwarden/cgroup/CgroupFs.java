@@ -67,6 +67,7 @@ final class CgroupFs {
     private final CpuCounters counters;
     private final List<Path> roots;
     private final Set<Path> allowedOutside = new HashSet<>();
+    private final Set<Path> procsMounts = new HashSet<>();
     private final Sleeper sleeper;
 
     CgroupFs(CpuCounters counters, List<Path> roots, Sleeper sleeper) {
@@ -80,6 +81,14 @@ final class CgroupFs {
         allowedOutside.add(file.toAbsolutePath().normalize());
     }
 
+    /**
+     * Lets the {@code cgroup.procs} of every cgroup under {@code mount} be written: a released process goes back to
+     * the cgroup it came from, wherever that is. No other file outside our roots.
+     */
+    void allowProcsUnder(Path mount) {
+        procsMounts.add(mount.toAbsolutePath().normalize());
+    }
+
     /** Whether a path is ours to change: our roots themselves and everything below them. */
     boolean owned(Path p) {
         Path n = p.toAbsolutePath().normalize();
@@ -88,7 +97,9 @@ final class CgroupFs {
 
     private void guard(String op, Path p) {
         Path n = p.toAbsolutePath().normalize();
-        if (!owned(n) && !allowedOutside.contains(n)) {
+        boolean procs = n.getFileName() != null && n.getFileName().toString().equals("cgroup.procs")
+                && procsMounts.stream().anyMatch(n::startsWith);
+        if (!owned(n) && !allowedOutside.contains(n) && !procs) {
             throw new KernelException(op, n.toString(), 0,
                     "refused: outside poolwarden's cgroup roots " + roots + "; poolwarden only changes what it owns");
         }

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
 
+
 import org.poolwarden.os.Errno;
 import org.poolwarden.os.KernelException;
 
@@ -15,8 +16,10 @@ import org.poolwarden.os.KernelException;
  * CPU groups on the unified hierarchy: {@code cpu.weight} (the policy weight itself), {@code cpu.max},
  * {@code cpu.stat} and {@code cpu.pressure}. The cpu controller is enabled with {@code +cpu} in
  * {@code cgroup.subtree_control} of every cgroup from the mount down to our root, where it is missing (on a systemd
- * host the delegated slice already has it, see README). Because of v2's "no internal processes" rule, processes
- * leaving a removed group go to the hierarchy's root cgroup unless another evacuation group is given.
+ * host the delegated slice already has it, see README). Processes leaving a removed group go back to the cgroup they
+ * came from (recorded at their first move, see {@link ProcessOrigins}); when it is gone or refuses them (v2's "no
+ * internal processes" rule, once it has children with controllers), to the hierarchy's root cgroup unless another
+ * evacuation group is given.
  */
 public final class CgroupV2CpuController extends AbstractCpuController {
     private final Path mount;
@@ -39,6 +42,7 @@ public final class CgroupV2CpuController extends AbstractCpuController {
         this.evacuation = evacuation;
         this.fs = new CgroupFs(counters, List.of(this.root), sleeper);
         fs.allowOutside(evacuation.resolve("cgroup.procs"));
+        fs.allowProcsUnder(mount);
         for (Path p = this.root.getParent(); p != null && p.startsWith(mount); p = p.getParent()) {
             fs.allowOutside(p.resolve("cgroup.subtree_control"));
         }
@@ -173,7 +177,47 @@ public final class CgroupV2CpuController extends AbstractCpuController {
     }
 
     @Override
+    protected ProcessOrigins.Origin originOf(int pid) {
+        List<String> lines = proc.cgroupLines(pid);
+        OptionalLong start = proc.startTicks(pid);
+        String path = lines == null ? null : Procfs.pathFor(lines, "");
+        if (path == null || start.isEmpty()) {
+            return null;
+        }
+        try {
+            ProcessOrigins.Origin o = new ProcessOrigins.Origin(start.getAsLong(), List.of(path));
+            return underMount(path).startsWith(root) ? null : o;
+        } catch (IllegalArgumentException e) {
+            return null; // "/../x": outside our cgroup namespace, nowhere we could write
+        }
+    }
+
+    @Override
+    protected OptionalLong startTicks(int pid) {
+        return proc.startTicks(pid);
+    }
+
+    private Path underMount(String cgroupPath) {
+        return cgroupPath.equals("/") ? mount : mount.resolve(cgroupPath.substring(1));
+    }
+
+    /** Into the origin's cgroup.procs if it is still a cgroup outside our root; any refusal but ESRCH: false. */
+    private boolean moveHome(int pid, ProcessOrigins.Origin origin) {
+        Path home = underMount(origin.cgroups().get(0));
+        if (home.startsWith(root) || !fs.isDirectory(home)) {
+            return false;
+        }
+        try {
+            fs.writeEach(home.resolve("cgroup.procs"), List.of(Integer.toString(pid)));
+            return true;
+        } catch (KernelException e) {
+            return false; // e.g. EBUSY: it has children with controllers now
+        }
+    }
+
+    @Override
     protected void evacuate(String group, Set<Integer> pids) {
+        pids = returnHome(pids, this::moveHome);
         Path procs = evacuation.resolve("cgroup.procs");
         for (int round = 0; round < 4 && !pids.isEmpty(); round++) {
             counters.vanished.addAndGet(fs.writeEach(procs, pids.stream().map(String::valueOf).toList()).size());

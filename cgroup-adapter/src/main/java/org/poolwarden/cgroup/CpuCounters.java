@@ -14,6 +14,8 @@ public final class CpuCounters {
     final AtomicLong threadsFixed = new AtomicLong();
     final AtomicLong reconciles = new AtomicLong();
     final AtomicLong errors = new AtomicLong();
+    final AtomicLong returnedHome = new AtomicLong();
+    final AtomicLong homeLost = new AtomicLong();
 
     /** Knob and procs writes (not mkdir/rmdir). */
     public long writes() {
@@ -65,10 +67,24 @@ public final class CpuCounters {
         return errors.get();
     }
 
+    /** Released processes put back into the cgroup they came from. */
+    public long returnedHome() {
+        return returnedHome.get();
+    }
+
+    /**
+     * Released processes with a recorded origin that went to the evacuation group instead: their cgroup was gone or
+     * refused them, or the pid now names another process.
+     */
+    public long homeLost() {
+        return homeLost.get();
+    }
+
     @Override
     public String toString() {
         return "writes=" + writes() + " reads=" + reads() + " mkdirs=" + mkdirs() + " rmdirs=" + rmdirs() + " drift="
                 + drift() + " vanished=" + vanished() + " busyRetries=" + busyRetries() + " threadsFixed="
-                + threadsFixed() + " reconciles=" + reconciles() + " errors=" + errors();
+                + threadsFixed() + " reconciles=" + reconciles() + " errors=" + errors() + " returnedHome="
+                + returnedHome() + " homeLost=" + homeLost();
     }
 }

@@ -28,7 +28,13 @@ public final class FakeCpuController extends AbstractCpuController {
     private final Map<String, Group> groups = new TreeMap<>();
     /** Live processes and their parent (0 = none we know). */
     private final Map<Integer, Integer> processes = new HashMap<>();
-    private final Set<Integer> outside = new HashSet<>();
+    /** Processes outside our root and the cgroup each is in ("/" unless spawned elsewhere). */
+    private final Map<Integer, String> outside = new HashMap<>();
+    /** Cgroups outside our root that exist; "/" always does. */
+    private final Set<String> outsideCgroups = new HashSet<>(Set.of("/"));
+    /** Start time per live process: a pid spawned again is another process. */
+    private final Map<Integer, Long> starts = new HashMap<>();
+    private long nextStart = 1;
     private boolean rootMade;
     /** When set, the next quota write fails: lets tests check that an ensure is rolled back. */
     private RuntimeException failNextQuotaWrite;
@@ -50,14 +56,34 @@ public final class FakeCpuController extends AbstractCpuController {
 
     /** A process appears (outside any of our groups). */
     public FakeCpuController spawn(int pid, int parent) {
+        return spawnIn(pid, parent, "/");
+    }
+
+    /** A process appears in a cgroup outside our root (made if missing), e.g. "/system.slice/web.service". */
+    public FakeCpuController spawnIn(int pid, int parent, String cgroup) {
+        ProcessOrigins.checkPath(cgroup);
         processes.put(pid, parent);
-        outside.add(pid);
+        starts.put(pid, nextStart++);
+        outsideCgroups.add(cgroup);
+        outside.put(pid, cgroup);
         return this;
+    }
+
+    /** Someone removes a cgroup outside our root (its processes, if any, move to "/"). */
+    public void removeOutsideCgroup(String cgroup) {
+        outsideCgroups.remove(cgroup);
+        outside.replaceAll((pid, c) -> c.equals(cgroup) ? "/" : c);
+    }
+
+    /** The cgroup outside our root the process is in, or null when it is in one of our groups or gone. */
+    public String outsideCgroupOf(int pid) {
+        return outside.get(pid);
     }
 
     /** A process exits; it leaves its group. */
     public void exit(int pid) {
         processes.remove(pid);
+        starts.remove(pid);
         outside.remove(pid);
         groups.values().forEach(g -> g.pids.remove(pid));
     }
@@ -198,14 +224,40 @@ public final class FakeCpuController extends AbstractCpuController {
     }
 
     @Override
+    protected ProcessOrigins.Origin originOf(int pid) {
+        counters.reads.incrementAndGet();
+        String c = outside.get(pid);
+        return c == null ? null : new ProcessOrigins.Origin(starts.get(pid), List.of(c));
+    }
+
+    @Override
+    protected OptionalLong startTicks(int pid) {
+        counters.reads.incrementAndGet();
+        Long s = starts.get(pid);
+        return s == null ? OptionalLong.empty() : OptionalLong.of(s);
+    }
+
+    @Override
     protected void evacuate(String group, Set<Integer> pids) {
-        for (int pid : pids) {
+        Set<Integer> rest = returnHome(pids, (pid, origin) -> {
+            String home = origin.cgroups().get(0);
+            if (!outsideCgroups.contains(home)) {
+                return false;
+            }
+            counters.writes.incrementAndGet();
+            groups.get(group).pids.remove(pid);
+            outside.put(pid, home);
+            return true;
+        });
+        for (int pid : rest) {
             counters.writes.incrementAndGet();
             groups.get(group).pids.remove(pid);
             if (processes.containsKey(pid)) {
-                outside.add(pid);
+                outside.put(pid, "/");
             }
         }
+        // exited meanwhile: they leave the group without a write
+        pids.forEach(groups.get(group).pids::remove);
     }
 
     @Override

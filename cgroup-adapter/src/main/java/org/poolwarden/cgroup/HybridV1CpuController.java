@@ -19,6 +19,8 @@ import org.poolwarden.os.KernelException;
  * each write is done once.
  */
 public final class HybridV1CpuController extends AbstractCpuController {
+    private final Path cpuMount;
+    private final Path acctMount;
     private final Path cpuRoot;
     private final Path acctRoot;
     private final boolean separate;
@@ -40,6 +42,8 @@ public final class HybridV1CpuController extends AbstractCpuController {
             CgroupFs.Sleeper sleeper) {
         super(mapping);
         GroupNames.checkRoot(root);
+        this.cpuMount = cpuMount;
+        this.acctMount = cpuacctMount;
         this.cpuRoot = cpuMount.resolve(root);
         this.acctRoot = cpuacctMount.resolve(root);
         this.separate = !cpuRoot.equals(acctRoot);
@@ -48,6 +52,8 @@ public final class HybridV1CpuController extends AbstractCpuController {
         this.fs = new CgroupFs(counters, separate ? List.of(cpuRoot, acctRoot) : List.of(cpuRoot), sleeper);
         fs.allowOutside(cpuEvacuation.resolve("cgroup.procs"));
         fs.allowOutside(acctEvacuation.resolve("cgroup.procs"));
+        fs.allowProcsUnder(cpuMount);
+        fs.allowProcsUnder(cpuacctMount);
         this.proc = new Procfs(procRoot, counters);
     }
 
@@ -209,7 +215,59 @@ public final class HybridV1CpuController extends AbstractCpuController {
     }
 
     @Override
+    protected ProcessOrigins.Origin originOf(int pid) {
+        List<String> lines = proc.cgroupLines(pid);
+        OptionalLong start = proc.startTicks(pid);
+        if (lines == null || start.isEmpty()) {
+            return null;
+        }
+        String cpu = Procfs.pathFor(lines, "cpu");
+        String acct = Procfs.pathFor(lines, "cpuacct");
+        if (cpu == null || (separate && acct == null)) {
+            return null;
+        }
+        try {
+            ProcessOrigins.Origin o = new ProcessOrigins.Origin(start.getAsLong(), separate ? List.of(cpu, acct)
+                    : List.of(cpu));
+            boolean ours = under(cpuMount, cpu).startsWith(cpuRoot) || (separate && under(acctMount, acct).startsWith(acctRoot));
+            return ours ? null : o;
+        } catch (IllegalArgumentException e) {
+            return null; // outside our cgroup namespace
+        }
+    }
+
+    @Override
+    protected OptionalLong startTicks(int pid) {
+        return proc.startTicks(pid);
+    }
+
+    private static Path under(Path mount, String cgroupPath) {
+        return cgroupPath.equals("/") ? mount : mount.resolve(cgroupPath.substring(1));
+    }
+
+    /** Into the origin's cgroup in each hierarchy, if still there and outside our root; any refusal but ESRCH: false. */
+    private boolean moveHome(int pid, ProcessOrigins.Origin origin) {
+        List<Path> homes = separate ? List.of(under(cpuMount, origin.cgroups().get(0)),
+                under(acctMount, origin.cgroups().get(origin.cgroups().size() - 1)))
+                : List.of(under(cpuMount, origin.cgroups().get(0)));
+        for (Path h : homes) {
+            if (fs.owned(h) || !fs.isDirectory(h)) {
+                return false;
+            }
+        }
+        try {
+            for (Path h : homes) {
+                fs.writeEach(h.resolve("cgroup.procs"), List.of(Integer.toString(pid)));
+            }
+            return true;
+        } catch (KernelException e) {
+            return false; // the evacuation that follows puts it into both hierarchies' evacuation groups
+        }
+    }
+
+    @Override
     protected void evacuate(String group, Set<Integer> pids) {
+        pids = returnHome(pids, this::moveHome);
         // a process forked meanwhile inherited the group: later rounds move it too, so rmdir does not stay EBUSY
         for (int round = 0; round < 4 && !pids.isEmpty(); round++) {
             List<String> values = pids.stream().map(String::valueOf).toList();

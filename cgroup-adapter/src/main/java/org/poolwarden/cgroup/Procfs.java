@@ -7,9 +7,14 @@ import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.OptionalLong;
 import java.util.Set;
 
-/** The few /proc reads placement needs: does a process exist, its threads, its descendants. Reads are counted. */
+/**
+ * The few /proc reads placement needs: does a process exist, its threads, its descendants, its start time and
+ * cgroups (where it goes back to on release). Reads are counted.
+ */
 final class Procfs {
     private final Path proc;
     private final CpuCounters counters;
@@ -67,5 +72,69 @@ final class Procfs {
             }
         }
         return out;
+    }
+
+    /**
+     * The process's start time in clock ticks since boot (field 22 of {@code /proc/PID/stat}); empty when it has
+     * gone. Together with the pid it names one process: a pid reused later has another start time.
+     */
+    OptionalLong startTicks(int pid) {
+        counters.reads.incrementAndGet();
+        String stat;
+        try {
+            stat = Files.readString(proc.resolve(pid + "/stat"));
+        } catch (IOException e) {
+            return OptionalLong.empty();
+        }
+        return parseStartTicks(stat);
+    }
+
+    /** Field 22 of a stat line; the command (field 2) is in parentheses and may hold spaces and ')'. */
+    static OptionalLong parseStartTicks(String stat) {
+        int close = stat.lastIndexOf(')');
+        if (close < 0) {
+            return OptionalLong.empty();
+        }
+        String[] f = stat.substring(close + 1).strip().split(" ");
+        // after the command: field 3 (state) is f[0], so field 22 is f[19]
+        if (f.length < 20) {
+            return OptionalLong.empty();
+        }
+        try {
+            return OptionalLong.of(Long.parseLong(f[19]));
+        } catch (NumberFormatException e) {
+            return OptionalLong.empty();
+        }
+    }
+
+    /** The lines of {@code /proc/PID/cgroup} ("id:controllers:path"); null when the process has gone. */
+    List<String> cgroupLines(int pid) {
+        counters.reads.incrementAndGet();
+        try {
+            return Files.readAllLines(proc.resolve(pid + "/cgroup"));
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /**
+     * The path of the hierarchy that has {@code controller} ("" for the v2 line "0::path"), from cgroup lines; null
+     * when no line matches.
+     */
+    static String pathFor(List<String> lines, String controller) {
+        for (String line : lines) {
+            int a = line.indexOf(':');
+            int b = a < 0 ? -1 : line.indexOf(':', a + 1);
+            if (b < 0) {
+                continue;
+            }
+            String ctrls = line.substring(a + 1, b);
+            boolean match = controller.isEmpty() ? ctrls.isEmpty() && line.startsWith("0:")
+                    : List.of(ctrls.split(",")).contains(controller);
+            if (match) {
+                return line.substring(b + 1);
+            }
+        }
+        return null;
     }
 }

@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
+import java.util.Set;
+
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.poolwarden.os.Errno;
@@ -96,5 +99,78 @@ class FakeCpuControllerTest extends CpuControllerContract {
     void theFakeRecordsItsMappingAndName() {
         assertEquals("FakeCpuController", fake.name());
         assertEquals(WeightMapping.QUADRATIC, new FakeCpuController(WeightMapping.QUADRATIC).mapping());
+    }
+
+    // ---- origins: released processes go back where they came from ----------------------------------------
+
+    @Test
+    void removeSendsEachProcessBackToTheCgroupItCameFrom() {
+        fake.spawnIn(50, 1, "/system.slice/web.service").spawnIn(51, 1, "/user.slice").spawn(52, 1);
+        fake.ensureGroup(AppGroup.of("web", 100));
+        fake.place("web", 50, false);
+        fake.reconcile(List.of(new CpuController.Desired(AppGroup.of("web", 100), Set.of(50, 51, 52))));
+        assertEquals(Set.of(50, 51, 52), fake.list().get("web").pids());
+        assertEquals(3, fake.origins().size());
+
+        fake.removeGroup("web");
+        assertEquals("/system.slice/web.service", fake.outsideCgroupOf(50));
+        assertEquals("/user.slice", fake.outsideCgroupOf(51));
+        assertEquals("/", fake.outsideCgroupOf(52));
+        assertEquals(3, fake.counters().returnedHome());
+        assertEquals(0, fake.counters().homeLost());
+        assertEquals(0, fake.origins().size(), "released: forgotten");
+    }
+
+    @Test
+    void aMoveBetweenOurGroupsKeepsTheFirstOrigin() {
+        fake.spawnIn(60, 1, "/system.slice/db.service");
+        fake.ensureGroup(AppGroup.of("a", 100));
+        fake.ensureGroup(AppGroup.of("b", 100));
+        fake.place("a", 60, false);
+        fake.place("b", 60, false);
+        fake.reconcile(List.of());
+        assertEquals("/system.slice/db.service", fake.outsideCgroupOf(60));
+    }
+
+    @Test
+    void aHomeThatIsGoneOrAPidNowNamingAnotherProcessFallsBackToTheEvacuationGroup() {
+        fake.spawnIn(70, 1, "/system.slice/gone.service").spawnIn(71, 1, "/system.slice/reused.service");
+        fake.reconcile(List.of(new CpuController.Desired(AppGroup.of("web", 100), Set.of(70, 71))));
+        fake.removeOutsideCgroup("/system.slice/gone.service");
+        fake.exit(71);
+        fake.spawnIn(71, 1, "/system.slice/other.service"); // the pid is reused by a new process...
+        fake.place("web", 71, false); // ...which the agent places too: its first origin is still the old one's
+        assertEquals("/system.slice/reused.service", fake.origins().get(71).cgroups().get(0));
+
+        fake.removeGroup("web");
+        assertEquals("/", fake.outsideCgroupOf(70));
+        assertEquals("/", fake.outsideCgroupOf(71), "not into the home of the process that had the pid before");
+        assertEquals(2, fake.counters().homeLost());
+        assertEquals(0, fake.counters().returnedHome());
+    }
+
+    @Test
+    void aProcessThatVanishesBeforeItsMoveLeavesNoRecord() {
+        fake.spawnIn(80, 1, "/a");
+        fake.reconcile(List.of(new CpuController.Desired(AppGroup.of("web", 100), Set.of(80))));
+        fake.exit(80);
+        fake.reconcile(List.of(new CpuController.Desired(AppGroup.of("web", 100), Set.of())));
+        fake.removeGroup("web");
+        assertEquals(0, fake.counters().returnedHome() + fake.counters().homeLost());
+    }
+
+    @Test
+    void aRestartedControllerWithTheSameFileStillSendsThemHome(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        java.nio.file.Path file = dir.resolve("cgroup-origins");
+        fake.rememberOriginsIn(ProcessOrigins.open(file));
+        fake.spawnIn(90, 1, "/system.slice/web.service");
+        fake.reconcile(List.of(new CpuController.Desired(AppGroup.of("web", 100), Set.of(90))));
+        assertEquals(1, fake.origins().saves());
+
+        // kill -9: the controller object is gone, the kernel (here: the fake's world) and the file stay
+        fake.rememberOriginsIn(ProcessOrigins.open(file));
+        fake.removeGroup("web");
+        assertEquals("/system.slice/web.service", fake.outsideCgroupOf(90));
+        assertEquals(0, ProcessOrigins.open(file).size(), "the file forgets the released process");
     }
 }

@@ -151,6 +151,61 @@ class HybridV1CpuControllerKernelTest extends CpuControllerContract {
 
     // ---- v1 specifics ---------------------------------------------------------------------------------------
 
+    /** A cgroup outside our root in both hierarchies (as a systemd unit would be), with a sleeper in it. */
+    private int sleeperAtHome(String home) throws IOException {
+        int pid = startProcess();
+        for (Path mount : List.of(layout.v1("cpu"), layout.v1("cpuacct"))) {
+            Path d = mount.resolve(home);
+            if (!Files.isDirectory(d)) {
+                Files.createDirectory(d);
+            }
+            Files.writeString(d.resolve("cgroup.procs"), Integer.toString(pid));
+        }
+        return pid;
+    }
+
+    private void removeHome(String home) {
+        CgroupTestRoots.removeTree(layout.v1("cpu").resolve(home), layout.v1("cpu"));
+        CgroupTestRoots.removeTree(layout.v1("cpuacct").resolve(home), layout.v1("cpuacct"));
+    }
+
+    @Test
+    void releasedProcessesGoBackToTheirCgroupInBothHierarchiesOrToTheEvacuationGroupWhenItIsGone(
+            @org.junit.jupiter.api.io.TempDir Path state) throws Exception {
+        String home = CgroupTestRoots.newName();
+        String gone = CgroupTestRoots.newName();
+        try {
+            int pid = sleeperAtHome(home);
+            int orphan = sleeperAtHome(gone);
+            controller.rememberOriginsIn(ProcessOrigins.open(state.resolve("cgroup-origins")));
+            controller.reconcile(List.of(new CpuController.Desired(AppGroup.of("web", 100), Set.of(pid, orphan))));
+            assertEquals("web", groupOf(pid));
+            // the orphan's home goes away while it is ours (an app's unit stopped and was cleaned up)
+            for (Path mount : List.of(layout.v1("cpu"), layout.v1("cpuacct"))) {
+                Files.delete(mount.resolve(gone));
+            }
+
+            // the agent is killed (-9) and started again: a new controller on the same root and state file
+            controller = new HybridV1CpuController(layout.v1("cpu"), layout.v1("cpuacct"), rootName,
+                    WeightMapping.LINEAR);
+            controller.rememberOriginsIn(ProcessOrigins.open(state.resolve("cgroup-origins")));
+            assertEquals(2, controller.origins().size());
+            controller.removeGroup("web");
+
+            assertEquals("/" + home, CgroupTestRoots.v1PathOf(pid, "cpu"));
+            assertEquals("/" + home, CgroupTestRoots.v1PathOf(pid, "cpuacct"));
+            assertEquals("/", CgroupTestRoots.v1PathOf(orphan, "cpu"), "home gone: the evacuation group (root's parent)");
+            assertEquals("/", CgroupTestRoots.v1PathOf(orphan, "cpuacct"));
+            assertEquals(1, controller.counters().returnedHome());
+            assertEquals(1, controller.counters().homeLost());
+            assertEquals(0, ProcessOrigins.open(state.resolve("cgroup-origins")).size());
+        } finally {
+            CgroupTestRoots.killAll(processes);
+            removeHome(home);
+            removeHome(gone);
+        }
+    }
+
     @Test
     void aGroupExistsInBothHierarchiesWithItsShares() throws IOException {
         controller.ensureGroup(AppGroup.of("web", 300).withCap(CpuCap.ofCpus(0.25)));

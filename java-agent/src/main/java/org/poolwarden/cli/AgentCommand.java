@@ -22,6 +22,7 @@ import org.poolwarden.agent.SampleTap;
 import org.poolwarden.api.ApiServer;
 import org.poolwarden.api.ReloadResult;
 import org.poolwarden.api.TokenFile;
+import org.poolwarden.cgroup.AbstractCpuController;
 import org.poolwarden.cgroup.CpuControllers;
 import org.poolwarden.config.ConfigError;
 import org.poolwarden.config.ConfigLoader;
@@ -113,7 +114,7 @@ public final class AgentCommand implements java.util.concurrent.Callable<Integer
         Mode forced = parseMode();
         checkRootOption();
         if (cleanup) return cleanup(new HostEnforcement.Settings(cleanupRoot(log), netns,
-                java.util.Set.copyOf(ingressPipes)), log);
+                java.util.Set.copyOf(ingressPipes), stateDir()), log);
         // The root is fixed for the agent's life: the enforcer and its cgroups are built on it once.
         AtomicReference<String> runningRoot = new AtomicReference<>();
 
@@ -146,7 +147,7 @@ public final class AgentCommand implements java.util.concurrent.Callable<Integer
         }
         runningRoot.set(first.config().cgroups().root());
         HostEnforcement.Settings settings = new HostEnforcement.Settings(runningRoot.get(), netns,
-                java.util.Set.copyOf(ingressPipes));
+                java.util.Set.copyOf(ingressPipes), stateDir());
         ApiServer.Config apiConfig = api.apiConfig();
 
         HistoryStore writer = HistoryStore.open(store);
@@ -186,6 +187,12 @@ public final class AgentCommand implements java.util.concurrent.Callable<Integer
                     return t;
                 }, List.of(loopApi, tickErrors));
                 eaRef.set(ea);
+                if (ea.enforcer().ports().cpu() instanceof AbstractCpuController cpu) {
+                    for (String problem : cpu.origins().loadProblems()) {
+                        log.warn("cgroup origins: line skipped; its process goes to the evacuation group on release",
+                                "problem", problem);
+                    }
+                }
                 agent = ea.agent();
                 cpuController = ea.enforcer().ports().cpu().getClass().getSimpleName();
             } catch (RuntimeException e) {
@@ -384,6 +391,14 @@ public final class AgentCommand implements java.util.concurrent.Callable<Integer
         }
     }
 
+    /**
+     * The store's directory: the record of the cgroups our processes came from lives beside the history
+     * ({@value HostEnforcement#ORIGINS_FILE}), so a restarted agent still sends them home on release.
+     */
+    private Path stateDir() {
+        return store.toAbsolutePath().getParent();
+    }
+
     private static Map<String, Long> extraCounters(EnforcedAgent ea) {
         Map<String, Long> m = new TreeMap<>();
         if (ea == null) return m;
@@ -398,6 +413,11 @@ public final class AgentCommand implements java.util.concurrent.Callable<Integer
         m.put("enforcer_nft_commands", c.nftCommands);
         m.put("enforcer_nft_drift", c.nftDrift);
         m.put("enforcer_cpu_writes", c.cpuWrites);
+        if (ea.enforcer().ports().cpu() instanceof AbstractCpuController cpu) {
+            m.put("cpu_returned_home", cpu.counters().returnedHome());
+            m.put("cpu_home_lost", cpu.counters().homeLost());
+            m.put("cpu_origin_save_failures", cpu.origins().saveFailures());
+        }
         m.put("sampler_samples", ea.sampler().counters().samples);
         m.put("sampler_sock_diag_failures", ea.sampler().counters().sockDiagFailures);
         m.put("sampler_fd_scans", ea.sampler().counters().fdScans);

@@ -34,6 +34,10 @@ public final class CleanupCommand implements Callable<Integer> {
             + "default: this process's).")
     java.nio.file.Path netns;
 
+    @Option(names = "--state-dir", paramLabel = "DIR", description = "the agent's state directory, where it recorded "
+            + "the cgroups its processes came from: they go back there (default: ${DEFAULT-VALUE})")
+    java.nio.file.Path stateDir = AgentCommand.DEFAULT_STORE.getParent();
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -45,7 +49,7 @@ public final class CleanupCommand implements Callable<Integer> {
             org.poolwarden.config.ConfigLoader.Result r = AgentCommand.loadConfig(config);
             root = r.valid() ? r.config().cgroups().root() : org.poolwarden.cgroup.CpuControllers.DEFAULT_ROOT;
         }
-        HostEnforcement.Settings s = new HostEnforcement.Settings(root, netns, java.util.Set.of());
+        HostEnforcement.Settings s = new HostEnforcement.Settings(root, netns, java.util.Set.of(), stateDir);
         try (KernelEnforcer e = HostEnforcement.open(s, () -> null)) {
             List<String> done = e.cleanup();
             for (String d : done) out.println("removed " + d);

@@ -7,38 +7,54 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import org.poolwarden.cgroup.ProcessOrigins;
 import org.poolwarden.os.Errno;
 import org.poolwarden.os.KernelException;
 
 /**
  * {@link Cgroup2Groups} on the cgroup2 mount ({@code /sys/fs/cgroup/unified} on hybrid hosts): plain directories and
  * {@code cgroup.procs} writes, one {@code write(2)} per pid. Before a process is first moved, the cgroup it came from
- * is remembered, and it goes back there when its group is removed (to the hierarchy's root when that cgroup is gone,
- * or after an agent restart, which forgets).
+ * is remembered ({@link ProcessOrigins}, in a file when the agent has a state directory, so a restart does not
+ * forget), and it goes back there when its group is removed (to the hierarchy's root when that cgroup is gone or
+ * refuses it, or the pid now names another process).
  */
 public final class Cgroup2FsGroups implements Cgroup2Groups {
     private final Path mount;
     private final Path root;
     private final Path procRoot;
-    private final Map<Integer, String> cameFrom = new HashMap<>();
+    private final ProcessOrigins origins;
     private long writes;
     private long refused;
 
     /** @param root our root relative to the mount, e.g. {@code poolwarden} */
     public Cgroup2FsGroups(Path mount, String root) {
-        this(mount, root, Path.of("/proc"));
+        this(mount, root, ProcessOrigins.inMemory());
+    }
+
+    /** @param origins where the processes' original cgroups are recorded (a file-backed one outlives the agent) */
+    public Cgroup2FsGroups(Path mount, String root, ProcessOrigins origins) {
+        this(mount, root, Path.of("/proc"), origins);
     }
 
     Cgroup2FsGroups(Path mount, String root, Path procRoot) {
+        this(mount, root, procRoot, ProcessOrigins.inMemory());
+    }
+
+    Cgroup2FsGroups(Path mount, String root, Path procRoot, ProcessOrigins origins) {
         org.poolwarden.cgroup.GroupNames.checkRoot(root);
         this.mount = mount;
         this.root = mount.resolve(root);
         this.procRoot = procRoot;
+        this.origins = origins;
+    }
+
+    public ProcessOrigins origins() {
+        return origins;
     }
 
     public Path root() {
@@ -65,8 +81,12 @@ public final class Cgroup2FsGroups implements Cgroup2Groups {
             Path d = root.resolve(g);
             if (!Files.isDirectory(d)) mkdir(d);
         }
-        for (String g : names()) {
-            if (!groups.contains(g)) remove(root.resolve(g));
+        try {
+            for (String g : names()) {
+                if (!groups.contains(g)) remove(root.resolve(g));
+            }
+        } finally {
+            saveOrigins();
         }
     }
 
@@ -78,10 +98,11 @@ public final class Cgroup2FsGroups implements Cgroup2Groups {
         for (int pid : pids) {
             if (inside.contains(pid)) continue;
             String from = cgroupOf(pid);
+            java.util.OptionalLong start = ProcessOrigins.startTicks(procRoot, pid);
             if (from == null) continue; // exited
             try {
                 write(procs, Integer.toString(pid));
-                cameFrom.putIfAbsent(pid, from);
+                if (start.isPresent()) noteOrigin(pid, start.getAsLong(), from);
                 moved++;
             } catch (KernelException e) {
                 // ESRCH: exited. Anything else (a kernel thread, a process in a threaded subtree) concerns this one
@@ -89,6 +110,7 @@ public final class Cgroup2FsGroups implements Cgroup2Groups {
                 if (!e.is(Errno.ESRCH)) refused++;
             }
         }
+        saveOrigins();
         return moved;
     }
 
@@ -102,9 +124,41 @@ public final class Cgroup2FsGroups implements Cgroup2Groups {
     @Override
     public void removeAll() {
         if (!Files.isDirectory(root)) return;
-        for (String g : names()) remove(root.resolve(g));
-        remove(root);
-        cameFrom.clear();
+        try {
+            for (String g : names()) remove(root.resolve(g));
+            remove(root);
+        } finally {
+            saveOrigins();
+        }
+    }
+
+    /** The first cgroup a process was in outside our root; later moves between our groups keep it. */
+    private void noteOrigin(int pid, long start, String from) {
+        try {
+            if (!under(from).startsWith(root)) origins.recordIfAbsent(pid, new ProcessOrigins.Origin(start, List.of(from)));
+        } catch (IllegalArgumentException e) {
+            // "/../x": outside our cgroup namespace, nowhere to go back to
+        }
+    }
+
+    private Path under(String cgroupPath) {
+        return cgroupPath.equals("/") ? mount : mount.resolve(cgroupPath.substring(1));
+    }
+
+    /** Where a released process goes: its origin if that is still a cgroup outside our root and it is the same process. */
+    private Path homeOf(int pid) {
+        ProcessOrigins.Origin o = origins.take(pid);
+        if (o == null) return mount;
+        java.util.OptionalLong now = ProcessOrigins.startTicks(procRoot, pid);
+        Path home = under(o.cgroups().get(0));
+        if (now.isEmpty() || now.getAsLong() != o.startTicks() || home.startsWith(root) || !Files.isDirectory(home)) {
+            return mount;
+        }
+        return home;
+    }
+
+    private void saveOrigins() {
+        origins.saveIfChanged(pid -> Files.isDirectory(procRoot.resolve(Integer.toString(pid))));
     }
 
     /** Removes a directory tree of cgroups, deepest first, putting processes back where they came from. */
@@ -118,9 +172,7 @@ public final class Cgroup2FsGroups implements Cgroup2Groups {
         }
         for (int attempt = 0; ; attempt++) {
             for (int pid : readIds(dir.resolve("cgroup.procs"))) {
-                String back = cameFrom.remove(pid);
-                Path target = back == null ? mount : mount.resolve(back.startsWith("/") ? back.substring(1) : back);
-                if (!Files.isDirectory(target) || target.startsWith(root)) target = mount;
+                Path target = homeOf(pid);
                 try {
                     write(target.resolve("cgroup.procs"), Integer.toString(pid));
                 } catch (KernelException e) {

@@ -10,6 +10,7 @@ import org.poolwarden.cgroup.CgroupLayout;
 import org.poolwarden.cgroup.CgroupV2CpuController;
 import org.poolwarden.cgroup.CpuControllers;
 import org.poolwarden.cgroup.HybridV1CpuController;
+import org.poolwarden.cgroup.ProcessOrigins;
 import org.poolwarden.cgroup.WeightMapping;
 import org.poolwarden.config.PoolwardenConfig;
 import org.poolwarden.nft.FlowClassifier;
@@ -24,14 +25,25 @@ public final class HostEnforcement {
      * @param cgroupRoot   our root in every cgroup hierarchy ({@link CpuControllers#DEFAULT_ROOT}; tests use their own)
      * @param netns        the network namespace whose interfaces and nftables we manage; null: the agent's own
      * @param ingressPipes pipes whose ingress is shaped on an IFB as well
+     * @param stateDir     where the record of the cgroups our processes came from is kept across restarts
+     *                     ({@value #ORIGINS_FILE} for the CPU groups, {@value #CGROUP2_ORIGINS_FILE} for the cgroup2
+     *                     placement on hybrid hosts); null: in memory only, so processes that a restarted agent
+     *                     releases go to the evacuation group instead of back home
      */
-    public record Settings(String cgroupRoot, Path netns, Set<String> ingressPipes) {
+    public record Settings(String cgroupRoot, Path netns, Set<String> ingressPipes, Path stateDir) {
         public Settings {
             ingressPipes = Set.copyOf(ingressPipes);
         }
 
+        public Settings(String cgroupRoot, Path netns, Set<String> ingressPipes) {
+            this(cgroupRoot, netns, ingressPipes, null);
+        }
+
         public static final Settings DEFAULT = new Settings(CpuControllers.DEFAULT_ROOT, null, Set.of());
     }
+
+    public static final String ORIGINS_FILE = "cgroup-origins";
+    public static final String CGROUP2_ORIGINS_FILE = "cgroup2-origins";
 
     private HostEnforcement() {}
 
@@ -42,13 +54,16 @@ public final class HostEnforcement {
     public static KernelEnforcer open(Settings s, Supplier<PoolwardenConfig> config) {
         CgroupLayout layout = CgroupLayout.detect();
         AbstractCpuController cpu = CpuControllers.forHost(layout, s.cgroupRoot(), WeightMapping.LINEAR);
+        if (s.stateDir() != null) cpu.rememberOriginsIn(ProcessOrigins.open(s.stateDir().resolve(ORIGINS_FILE)));
         Runnable removeRoot = () -> {
             if (cpu instanceof HybridV1CpuController h) h.removeRoot();
             else if (cpu instanceof CgroupV2CpuController v) v.removeRoot();
         };
         boolean hybrid = layout.mode() != CgroupLayout.Mode.V2;
         Cgroup2Groups g2 = hybrid && layout.unifiedMount() != null
-                ? new Cgroup2FsGroups(layout.unifiedMount(), s.cgroupRoot()) : null;
+                ? new Cgroup2FsGroups(layout.unifiedMount(), s.cgroupRoot(), s.stateDir() == null
+                        ? ProcessOrigins.inMemory() : ProcessOrigins.open(s.stateDir().resolve(CGROUP2_ORIGINS_FILE)))
+                : null;
         List<AutoCloseable> opened = new ArrayList<>();
         try {
             RtnetlinkBandwidthController tc = RtnetlinkBandwidthController.open(s.netns());

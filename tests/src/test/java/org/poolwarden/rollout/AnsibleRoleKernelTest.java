@@ -426,6 +426,13 @@ class AnsibleRoleKernelTest {
             assertTrue(Files.isExecutable(prefix.resolve("share/poolwarden-token")));
             assertEquals(Files.readString(Commands.ROOT.resolve("bin/agent-jvm-options")),
                     Files.readString(prefix.resolve("share/agent-jvm-options")), "the agent's JVM options, as the launcher's");
+            // One wrapper for both installs: the role writes the package's, with its own share directory.
+            List<String> want = new ArrayList<>(Files.readString(Commands.ROOT.resolve("java-agent/src/deb/bin/poolwarden"))
+                    .lines().map(l -> l.startsWith("share=") ? "share=" + prefix.resolve("share") : l).toList());
+            List<String> got = new ArrayList<>(Files.readString(bin).lines().toList());
+            assertTrue(got.size() > 1 && got.get(1).startsWith("# "), "the ansible_managed line: " + got);
+            got.remove(1);
+            assertEquals(want, got, "the role's wrapper is the package's with the share= line changed");
             Commands.Result version = Commands.run(List.of(bin.toString(), "--version"));
             assertEquals(0, version.exitCode(), version.describe());
             assertTrue(version.stdout().startsWith("poolwarden "), version.stdout());
