@@ -186,7 +186,7 @@ public final class CgroupV2CpuController extends AbstractCpuController {
         }
         try {
             ProcessOrigins.Origin o = new ProcessOrigins.Origin(start.getAsLong(), List.of(path));
-            return underMount(path).startsWith(root) ? null : o;
+            return ProcessOrigins.under(mount, path).startsWith(root) ? null : o;
         } catch (IllegalArgumentException e) {
             return null; // "/../x": outside our cgroup namespace, nowhere we could write
         }
@@ -197,13 +197,9 @@ public final class CgroupV2CpuController extends AbstractCpuController {
         return proc.startTicks(pid);
     }
 
-    private Path underMount(String cgroupPath) {
-        return cgroupPath.equals("/") ? mount : mount.resolve(cgroupPath.substring(1));
-    }
-
     /** Into the origin's cgroup.procs if it is still a cgroup outside our root; any refusal but ESRCH: false. */
     private boolean moveHome(int pid, ProcessOrigins.Origin origin) {
-        Path home = underMount(origin.cgroups().get(0));
+        Path home = ProcessOrigins.under(mount, origin.cgroups().get(0));
         if (home.startsWith(root) || !fs.isDirectory(home)) {
             return false;
         }

@@ -229,7 +229,8 @@ public final class HybridV1CpuController extends AbstractCpuController {
         try {
             ProcessOrigins.Origin o = new ProcessOrigins.Origin(start.getAsLong(), separate ? List.of(cpu, acct)
                     : List.of(cpu));
-            boolean ours = under(cpuMount, cpu).startsWith(cpuRoot) || (separate && under(acctMount, acct).startsWith(acctRoot));
+            boolean ours = ProcessOrigins.under(cpuMount, cpu).startsWith(cpuRoot)
+                    || (separate && ProcessOrigins.under(acctMount, acct).startsWith(acctRoot));
             return ours ? null : o;
         } catch (IllegalArgumentException e) {
             return null; // outside our cgroup namespace
@@ -241,15 +242,11 @@ public final class HybridV1CpuController extends AbstractCpuController {
         return proc.startTicks(pid);
     }
 
-    private static Path under(Path mount, String cgroupPath) {
-        return cgroupPath.equals("/") ? mount : mount.resolve(cgroupPath.substring(1));
-    }
-
     /** Into the origin's cgroup in each hierarchy, if still there and outside our root; any refusal but ESRCH: false. */
     private boolean moveHome(int pid, ProcessOrigins.Origin origin) {
-        List<Path> homes = separate ? List.of(under(cpuMount, origin.cgroups().get(0)),
-                under(acctMount, origin.cgroups().get(origin.cgroups().size() - 1)))
-                : List.of(under(cpuMount, origin.cgroups().get(0)));
+        List<Path> homes = separate ? List.of(ProcessOrigins.under(cpuMount, origin.cgroups().get(0)),
+                ProcessOrigins.under(acctMount, origin.cgroups().get(origin.cgroups().size() - 1)))
+                : List.of(ProcessOrigins.under(cpuMount, origin.cgroups().get(0)));
         for (Path h : homes) {
             if (fs.owned(h) || !fs.isDirectory(h)) {
                 return false;

@@ -179,6 +179,11 @@ public final class ProcessOrigins {
         return lastSaveFailure;
     }
 
+    /** The directory of a cgroup path ("/a/b", as /proc/PID/cgroup names it) under a hierarchy's mount. */
+    public static Path under(Path mount, String cgroupPath) {
+        return cgroupPath.equals("/") ? mount : mount.resolve(cgroupPath.substring(1));
+    }
+
     /** A process's start time from {@code PROC/PID/stat}; empty when it has gone. */
     public static java.util.OptionalLong startTicks(Path procRoot, int pid) {
         try {

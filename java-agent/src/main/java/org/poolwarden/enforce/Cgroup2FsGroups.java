@@ -135,14 +135,12 @@ public final class Cgroup2FsGroups implements Cgroup2Groups {
     /** The first cgroup a process was in outside our root; later moves between our groups keep it. */
     private void noteOrigin(int pid, long start, String from) {
         try {
-            if (!under(from).startsWith(root)) origins.recordIfAbsent(pid, new ProcessOrigins.Origin(start, List.of(from)));
+            if (!ProcessOrigins.under(mount, from).startsWith(root)) {
+                origins.recordIfAbsent(pid, new ProcessOrigins.Origin(start, List.of(from)));
+            }
         } catch (IllegalArgumentException e) {
             // "/../x": outside our cgroup namespace, nowhere to go back to
         }
-    }
-
-    private Path under(String cgroupPath) {
-        return cgroupPath.equals("/") ? mount : mount.resolve(cgroupPath.substring(1));
     }
 
     /** Where a released process goes: its origin if that is still a cgroup outside our root and it is the same process. */
@@ -150,7 +148,7 @@ public final class Cgroup2FsGroups implements Cgroup2Groups {
         ProcessOrigins.Origin o = origins.take(pid);
         if (o == null) return mount;
         java.util.OptionalLong now = ProcessOrigins.startTicks(procRoot, pid);
-        Path home = under(o.cgroups().get(0));
+        Path home = ProcessOrigins.under(mount, o.cgroups().get(0));
         if (now.isEmpty() || now.getAsLong() != o.startTicks() || home.startsWith(root) || !Files.isDirectory(home)) {
             return mount;
         }
