@@ -40,8 +40,8 @@ import org.poolwarden.testing.KernelTest;
  * A failed step ends the guest script at once with the logs on the console; every failed assertion carries the
  * console.
  *
- * <p>Time on the 2-core build machine: 42 s idle (boot 8.5 s under TCG), 150 s while other builds load it (load
- * average 10). Part of the normal build (tag {@code vm}); {@code mvn -pl tests -am verify -Pvm} runs only the guest
+ * <p>Time on the 2-core build machine: 42 s idle (boot 8.5 s under TCG); 86-163 s in three full CI runs while other
+ * builds loaded it (load average 8-20). Part of the normal build (tag {@code vm}); {@code mvn -pl tests -am verify -Pvm} runs only the guest
  * tests.
  */
 @Tag("vm")
