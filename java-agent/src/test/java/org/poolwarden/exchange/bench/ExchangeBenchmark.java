@@ -26,7 +26,8 @@ import org.poolwarden.exchange.sim.SimHost;
  * and code, a model of memberlist's defaults. Writes target/bench/exchange.json. Run: mvn -Pbench verify
  * (-Dexchange.bench.sizes=16,128 and -Dexchange.bench.profiles=poolwarden-lan to shorten; -Dexchange.bench.killTrials,
  * -Dexchange.bench.falsePositiveSeconds; -Dexchange.bench.sections=dissemination,cost to skip the kill and pause runs,
- * -Dexchange.bench.out=NAME to write target/bench/NAME.json).
+ * -Dexchange.bench.out=NAME to write target/bench/NAME.json; exploration: -Dexchange.bench.treeFanout (0: rumor push),
+ * lazyFanout, gossipFanout, relayTransmitMult, antiEntropyMillis).
  */
 @Tag("bench")
 class ExchangeBenchmark {
