@@ -117,6 +117,8 @@ public final class ExchangeNode {
 
     /** Lazy push: announcements wait this many ticks at most for a packet to ride on before getting their own. */
     static final int ANNOUNCE_WAIT_TICKS = 2;
+    /** Lazy push: pending announcements kept at most (the oldest go first; anti-entropy covers what they would). */
+    static final int MAX_ANNOUNCEMENTS = 20_000;
 
     /** Tree mode: what one peer gets this tick. */
     private static final class Out {
@@ -419,6 +421,9 @@ public final class ExchangeNode {
                 announcements.add(new Announcement(Message.EntryId.of(e), EntryStore.NO_PEER, 1, due0,
                         o.getValue().peer, o.getKey()));
             }
+        }
+        while (announcements.size() > MAX_ANNOUNCEMENTS) {
+            announcements.poll();
         }
         // announcements that found no packet to ride on within ANNOUNCE_WAIT_TICKS get packets of their own, each
         // carrying every pending id it may: to the child for an echo, else to a random peer
