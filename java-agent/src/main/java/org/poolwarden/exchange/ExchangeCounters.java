@@ -25,14 +25,20 @@ public final class ExchangeCounters {
         PROBES_SENT, PROBE_ACKS, PROBES_FAILED, INDIRECT_PROBES_SENT, INDIRECT_PROBES_SERVED, NACKS_SENT, NACKS_RECEIVED,
         SUSPICIONS_RAISED, SUSPICION_CONFIRMATIONS, REFUTATIONS, MEMBERS_DECLARED_FAILED, MEMBERS_REAPED,
         JOINS_SENT, JOINS_SERVED,
-        /** Dead-member recovery (see DeadRecovery): direct Dead notices to a dead sender, reconnect packets. */
+        /** Dead-member recovery (ExchangeConfig's dead* and reconnect* settings): direct Dead notices to a dead sender, reconnect packets. */
         DEAD_NOTICES_SENT, RECONNECTS_SENT,
         BROADCASTS_SENT, ENTRIES_SENT, ENTRIES_APPLIED, ENTRIES_STALE, ENTRIES_RETRANSMITTED, ENTRIES_REPAIRED,
         DIGESTS_SENT, DIGESTS_RECEIVED,
         /** Hot entries not sent to a peer known to hold them (it sent them to us, or we to it). */
         ENTRIES_SKIPPED_HELD,
         /** Relay transmits given up because another copy of the same version arrived (feedback). */
-        ENTRIES_DUPLICATE_CREDITS
+        ENTRIES_DUPLICATE_CREDITS,
+        /**
+         * Lazy push: entry ids announced (IHAVE) and received; pulls sent (ids in IWANT), pulled entries served to
+         * others, pulls given up (every announcer asked, still missing: anti-entropy is left), announcements for
+         * entries we already held.
+         */
+        IHAVE_IDS_SENT, IHAVE_IDS_RECEIVED, IWANT_IDS_SENT, ENTRIES_PULL_SERVED, PULLS_ABANDONED, IHAVE_IDS_KNOWN
     }
 
     private static final Counter[] ALL = Counter.values();

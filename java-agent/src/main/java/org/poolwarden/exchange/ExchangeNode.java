@@ -2,7 +2,10 @@ package org.poolwarden.exchange;
 
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -11,7 +14,7 @@ import java.util.function.LongSupplier;
 import org.poolwarden.exchange.ExchangeCounters.Counter;
 import org.poolwarden.exchange.dissemination.BroadcastQueue;
 import org.poolwarden.exchange.dissemination.EntryStore;
-import org.poolwarden.exchange.membership.DeadRecovery;
+import org.poolwarden.exchange.dissemination.EntryTree;
 import org.poolwarden.exchange.membership.MemberEvent;
 import org.poolwarden.exchange.membership.MemberView;
 import org.poolwarden.exchange.membership.Membership;
@@ -46,6 +49,96 @@ public final class ExchangeNode {
     /** About 100 packets at most; anything beyond arrives by anti-entropy. */
     static final int JOIN_ENTRY_LIMIT = 2000;
 
+    /** Lazy push: entries announced to us and missing that we keep track of at most (beyond: anti-entropy). */
+    static final int MAX_PULLS = 4096;
+    /** Lazy push: announcers remembered per missing entry, and pulls sent for it before leaving it to anti-entropy. */
+    static final int MAX_ANNOUNCERS = 3;
+    /** Lazy push: ticks to wait for a pulled entry before asking the next announcer (a LAN round trip is < 1 ms). */
+    static final int PULL_RETRY_TICKS = 2;
+    /** Tree mode: an own entry is first re-announced after the tree (depth 3-4 at 128-1000 hosts) delivered it. */
+    static final int FIRST_ANNOUNCE_TICKS = 4;
+
+    /** Tree mode: an entry new to us, to push to its tree children and announce at the next fast tick. */
+    private record Fresh(Message.Entry entry, long from, boolean missed) {
+    }
+
+    /**
+     * A host that had to pull an entry announces it this many times wider: the tree missed it here, so likely
+     * around here too (loss, a dead relay), and random announcements reach a missed host with p ~ 1 - e^-fanout.
+     */
+    static final int MISSED_ANNOUNCE_MULT = 4;
+
+    /** Lazy push: an announced entry we lack, asked for at {@code dueNanos} from its announcers in turn. */
+    private static final class Pull {
+        final List<InetSocketAddress> announcers = new ArrayList<>(MAX_ANNOUNCERS);
+        int asked;
+        long dueNanos;
+    }
+
+    /** Lazy push: an id still to be announced to {@code left} more peers, piggybacked on any packet. */
+    private static final class Announcement {
+        final Message.EntryId id;
+        final long from;
+        final long dueNanos;
+        final long[] sentTo;
+        final long only;                  // a tree child that was sent the entry in full, or NO_PEER: anyone
+        final InetSocketAddress onlyAddress;
+        int left;
+
+        Announcement(Message.EntryId id, long from, int count, long dueNanos) {
+            this(id, from, count, dueNanos, EntryStore.NO_PEER, null);
+        }
+
+        Announcement(Message.EntryId id, long from, int count, long dueNanos, long only, InetSocketAddress onlyAddress) {
+            this.id = id;
+            this.from = from;
+            this.left = count;
+            this.sentTo = new long[count];
+            this.dueNanos = dueNanos;
+            this.only = only;
+            this.onlyAddress = onlyAddress;
+        }
+
+        boolean eligible(long peer) {
+            if (only != EntryStore.NO_PEER) {
+                return peer == only;
+            }
+            if (peer == from || (peer == id.origin() && peer != EntryStore.NO_PEER)) {
+                return false;
+            }
+            for (int i = 0; i < sentTo.length - left; i++) {
+                if (sentTo[i] == peer && peer != EntryStore.NO_PEER) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
+    /** Lazy push: announcements wait this many ticks at most for a packet to ride on before getting their own. */
+    static final int ANNOUNCE_WAIT_TICKS = 2;
+    /** Lazy push: pending announcements kept at most (the oldest go first; anti-entropy covers what they would). */
+    static final int MAX_ANNOUNCEMENTS = 20_000;
+
+    /** Tree mode: what one peer gets this tick. */
+    private static final class Out {
+        final long peer;
+        final List<Message.Entry> full = new ArrayList<>();
+
+        Out(long peer) {
+            this.peer = peer;
+        }
+
+        boolean hasFullId(Message.EntryId id) {
+            for (Message.Entry f : full) {
+                if (f.origin() == id.origin() && (int) f.version() == id.versionLow()) {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+
     private final ExchangeConfig cfg;
     private final long self;
     private final Transport transport;
@@ -66,6 +159,16 @@ public final class ExchangeNode {
     private int digestCursor;
     private int stateCursor;
     private long leaveDeadline = Long.MAX_VALUE;
+    // tree mode (cfg.treeFanout() > 0): eager push along per-entry trees, lazy push of ids, pulls
+    private final List<Fresh> fresh = new ArrayList<>();
+    private final LinkedHashMap<Message.EntryId, Pull> pulls = new LinkedHashMap<>();
+    private long nextPullAt = Long.MAX_VALUE;
+    private long[] ring = new long[0];
+    private final Map<Long, InetSocketAddress> addressOf = new HashMap<>();
+    private final Map<InetSocketAddress, Long> idOf = new HashMap<>();
+    private final java.util.ArrayDeque<Announcement> announcements = new java.util.ArrayDeque<>();
+    private long ringTick = -1;
+    private long gossipTicks;
 
     public ExchangeNode(ExchangeConfig config, Identity id, Transport transport, LongSupplier wallMillis, Random rnd,
                         ExchangeListener listener, long nowNanos) {
@@ -103,12 +206,6 @@ public final class ExchangeNode {
 
     public MemberView member(long id) {
         return membership.member(id);
-    }
-
-    /** How members held dead get a chance to refute (default {@link DeadRecovery#lan()}). */
-    public ExchangeNode deadRecovery(DeadRecovery r) {
-        membership.deadRecovery(r);
-        return this;
     }
 
     public int activeMembers() {
@@ -162,7 +259,17 @@ public final class ExchangeNode {
         // reject here, in the caller's hands, what the encoder would refuse later inside a tick
         MessageCodec.validate(new Message.Entry(self, key, 0, 0, value));
         nextVersion = Math.max(nextVersion + 1, wallMillis.getAsLong() * 1000);
+        if (tree()) {
+            Message.Entry e = entries.publish(key, value, nextVersion, cfg.entryTtl(), 0);
+            entries.armRetransmit(key, nowNanos, tickNanos, FIRST_ANNOUNCE_TICKS);
+            fresh.add(new Fresh(e, EntryStore.NO_PEER, false));
+            return e;
+        }
         return entries.publish(key, value, nextVersion, cfg.entryTtl(), relayTransmits());
+    }
+
+    private boolean tree() {
+        return cfg.treeFanout() > 0;
     }
 
     /** Starts a graceful leave; keep ticking until {@link #hasLeft} so the news gets out. */
@@ -189,12 +296,21 @@ public final class ExchangeNode {
     public long tick(long nowNanos) {
         counters.increment(Counter.TICKS);
         long next = membership.tick(nowNanos);
+        if (nowNanos >= nextPullAt) {
+            pullDue(nowNanos);
+        }
         if (nowNanos >= nextGossipAt) {
             nextGossipAt = Math.max(nextGossipAt + tickNanos, nowNanos + 1);
-            int due = entries.retransmitDue(nowNanos, cfg.gossipFanout(), cfg.entryTtl());
-            counters.add(Counter.ENTRIES_RETRANSMITTED, due);
-            gossip(nowNanos);
+            gossipTicks++;
+            if (tree()) {
+                treeGossip(nowNanos);
+            } else {
+                int due = entries.retransmitDue(nowNanos, cfg.gossipFanout(), cfg.entryTtl());
+                counters.add(Counter.ENTRIES_RETRANSMITTED, due);
+                gossip(nowNanos);
+            }
         }
+        next = Math.min(next, nextPullAt);
         if (nowNanos >= nextAntiEntropyAt && !membership.isLeaving()) {
             nextAntiEntropyAt = nowNanos + cfg.antiEntropyInterval().toNanos();
             antiEntropy();
@@ -224,6 +340,283 @@ public final class ExchangeNode {
             }
         }
         counters.add(Counter.ENTRIES_SKIPPED_HELD, entries.heldSkips() - skips0);
+    }
+
+    // ------------------------------------------------------------ tree mode: eager tree, lazy ids, pulls
+
+    /** Sorted ids of the active members (this host included) and their addresses, rebuilt once per tick at most. */
+    private void refreshRing() {
+        if (ringTick == gossipTicks) {
+            return;
+        }
+        ringTick = gossipTicks;
+        List<MemberView> all = membership.members();
+        long[] ids = new long[all.size()];
+        int n = 0;
+        addressOf.clear();
+        idOf.clear();
+        for (MemberView m : all) {
+            if (m.state().isActive()) {
+                ids[n++] = m.id();
+                addressOf.put(m.id(), m.address());
+                idOf.put(m.address(), m.id());
+            }
+        }
+        ring = Arrays.copyOf(ids, n);
+        Arrays.sort(ring);
+    }
+
+    /**
+     * Plumtree-style push without tree state: each entry new to us goes in full to its children in the entry's
+     * {@link EntryTree} and as a 12-byte id to {@code lazyFanout} other peers (preferably ones a packet goes to
+     * anyway, so announcements cost no extra headers); own entries due for retransmission are announced to
+     * {@code gossipFanout} peers; membership news rides on every packet.
+     */
+    private void treeGossip(long nowNanos) {
+        List<Message.Entry> due = entries.dueAnnouncements(nowNanos, tickNanos, cfg.retransmitMaxTicks(), rnd);
+        if (fresh.isEmpty() && due.isEmpty() && broadcasts.isEmpty() && announcements.isEmpty()) {
+            return;
+        }
+        refreshRing();
+        Map<InetSocketAddress, Out> outs = new LinkedHashMap<>();
+        List<Fresh> live = new ArrayList<>(fresh.size());
+        for (Fresh f : fresh) {
+            Message.Entry e = f.entry();
+            Optional<Message.Entry> current = entries.get(e.origin(), e.key());
+            if (current.isEmpty() || current.get().version() != e.version()) {
+                continue; // superseded within the tick: the newer version is fresh too
+            }
+            live.add(f);
+            EntryTree t = new EntryTree(ring, e.origin(), (int) e.version(), cfg.treeFanout());
+            for (long child : t.children(self)) {
+                InetSocketAddress a = addressOf.get(child);
+                if (child != f.from() && a != null) {
+                    outs.computeIfAbsent(a, x -> new Out(child)).full.add(e);
+                }
+            }
+        }
+        fresh.clear();
+        long due0 = nowNanos + ANNOUNCE_WAIT_TICKS * tickNanos;
+        for (Fresh f : live) {
+            if (cfg.lazyFanout() > 0) {
+                int count = f.missed() ? MISSED_ANNOUNCE_MULT * cfg.lazyFanout() : cfg.lazyFanout();
+                announcements.add(new Announcement(Message.EntryId.of(f.entry()), f.from(), count, due0));
+            }
+        }
+        counters.add(Counter.ENTRIES_RETRANSMITTED, due.size());
+        for (Message.Entry e : due) {
+            // a retransmission is overdue already: it may go out on its own packets this tick
+            announcements.add(new Announcement(Message.EntryId.of(e), EntryStore.NO_PEER, cfg.gossipFanout(), nowNanos));
+        }
+        if (!broadcasts.isEmpty()) {
+            for (InetSocketAddress a : membership.gossipTargets(cfg.gossipFanout())) {
+                outs.computeIfAbsent(a, x -> new Out(idOf.getOrDefault(a, EntryStore.NO_PEER)));
+            }
+        }
+        for (Map.Entry<InetSocketAddress, Out> o : outs.entrySet()) {
+            sendOut(o.getKey(), o.getValue());
+            // the echo: the entry's id rides on the next packet to the same child (the window's tree sends there
+            // again soon), so a child whose copy was lost pulls it; covers exactly the edges loss cuts
+            for (Message.Entry e : o.getValue().full) {
+                announcements.add(new Announcement(Message.EntryId.of(e), EntryStore.NO_PEER, 1, due0,
+                        o.getValue().peer, o.getKey()));
+            }
+        }
+        while (announcements.size() > MAX_ANNOUNCEMENTS) {
+            announcements.poll();
+        }
+        // announcements that found no packet to ride on within ANNOUNCE_WAIT_TICKS get packets of their own, each
+        // carrying every pending id it may: to the child for an echo, else to a random peer
+        for (int guard = 0; guard < 64; guard++) {
+            Announcement head = null;
+            for (Announcement a : announcements) {
+                if (a.dueNanos <= nowNanos) {
+                    head = a;
+                    break;
+                }
+            }
+            if (head == null) {
+                break;
+            }
+            InetSocketAddress to;
+            long peer;
+            if (head.only != EntryStore.NO_PEER) {
+                to = head.onlyAddress;
+                peer = head.only;
+            } else {
+                List<MemberView> peers = membership.randomPeerViews(1, EntryStore.NO_PEER);
+                if (peers.isEmpty()) {
+                    announcements.clear();
+                    break;
+                }
+                to = peers.get(0).address();
+                peer = peers.get(0).id();
+            }
+            PacketCodec.PacketBuilder b = newPacket();
+            b = fillAnnouncements(to, b, peer, null, true);
+            if (!b.isEmpty()) {
+                send(to, b);
+            } else {
+                announcements.remove(head); // nothing it may go to (e.g. the only peer is where it came from)
+            }
+        }
+    }
+
+    /**
+     * Adds pending announcements the peer is eligible for (not where the entry came from, not its origin, not
+     * already told, not in this packet in full) as IHAVE records; when {@code overflow} and the packet fills, it is
+     * sent and a new one started. Returns the packet to finish.
+     */
+    private PacketCodec.PacketBuilder fillAnnouncements(InetSocketAddress to, PacketCodec.PacketBuilder b, long peer,
+                                                        Out out, boolean overflow) {
+        List<Message.EntryId> ids = new ArrayList<>();
+        Iterator<Announcement> it = announcements.iterator();
+        while (it.hasNext()) {
+            Announcement a = it.next();
+            if (a.left <= 0 || entries.byId(a.id).isEmpty()) {
+                it.remove(); // done, or superseded by a newer version (announced on its own)
+                continue;
+            }
+            if (!a.eligible(peer) || (out != null && out.hasFullId(a.id))) {
+                continue;
+            }
+            int room = (b.remainingBytes() - MessageCodec.RECORD_HEADER_BYTES - 1) / MessageCodec.ID_BYTES;
+            if (ids.size() >= Math.min(room, MessageCodec.MAX_IDS) || b.count() >= PacketCodec.MAX_RECORDS - 1) {
+                if (!ids.isEmpty()) {
+                    b.tryAdd(new Message.IHave(ids));
+                    counters.add(Counter.IHAVE_IDS_SENT, ids.size());
+                    ids = new ArrayList<>();
+                }
+                if (!overflow) {
+                    break;
+                }
+                send(to, b);
+                b = newPacket();
+            }
+            ids.add(a.id);
+            a.sentTo[a.sentTo.length - a.left] = peer;
+            a.left--;
+            if (a.left <= 0) {
+                it.remove();
+            }
+        }
+        if (!ids.isEmpty()) {
+            b.tryAdd(new Message.IHave(ids));
+            counters.add(Counter.IHAVE_IDS_SENT, ids.size());
+        }
+        return b;
+    }
+
+    private void sendOut(InetSocketAddress to, Out out) {
+        PacketCodec.PacketBuilder b = newPacket();
+        if (!broadcasts.isEmpty()) {
+            int budget = out.full.isEmpty() ? b.remainingBytes() : b.remainingBytes() / 2;
+            counters.add(Counter.BROADCASTS_SENT, broadcasts.fill(b, budget, broadcastTransmits()));
+        }
+        for (Message.Entry e : out.full) {
+            if (!b.tryAdd(e)) {
+                send(to, b);
+                b = newPacket();
+                b.tryAdd(e);
+            }
+        }
+        counters.add(Counter.ENTRIES_SENT, out.full.size());
+        b = fillAnnouncements(to, b, out.peer, out, false);
+        if (!b.isEmpty()) {
+            send(to, b);
+        }
+    }
+
+    private void onIHave(Message.IHave h, InetSocketAddress from, long sender, long nowNanos) {
+        counters.add(Counter.IHAVE_IDS_RECEIVED, h.ids().size());
+        for (Message.EntryId id : h.ids()) {
+            if (id.origin() == self) {
+                continue;
+            }
+            if (entries.byId(id).isPresent()) {
+                counters.increment(Counter.IHAVE_IDS_KNOWN);
+                continue;
+            }
+            Pull p = pulls.get(id);
+            if (p == null) {
+                if (pulls.size() >= MAX_PULLS) {
+                    continue;
+                }
+                p = new Pull();
+                p.dueNanos = nowNanos + pullDelayTicks(id, sender) * tickNanos;
+                pulls.put(id, p);
+                nextPullAt = Math.min(nextPullAt, p.dueNanos);
+            }
+            if (p.announcers.size() < MAX_ANNOUNCERS && !p.announcers.contains(from)) {
+                p.announcers.add(from);
+            }
+        }
+    }
+
+    /**
+     * How long to wait for the tree's copy before pulling: the announcer had the entry at about its own depth in
+     * the tree and announced it within a tick; ours comes at our depth. One tick of slack for the tick phases.
+     */
+    private int pullDelayTicks(Message.EntryId id, long announcer) {
+        if (!tree()) {
+            return 1;
+        }
+        refreshRing();
+        EntryTree t = new EntryTree(ring, id.origin(), id.versionLow(), cfg.treeFanout());
+        int mine = t.position(self);
+        int theirs = t.position(announcer);
+        if (mine < 0 || theirs < 0) {
+            return 1;
+        }
+        return 1 + Math.max(0, t.depth(mine) - t.depth(theirs) - 1);
+    }
+
+    /** Pulls whose wait ran out: ask the next announcer (one IWANT packet per announcer), or give up. */
+    private void pullDue(long nowNanos) {
+        nextPullAt = Long.MAX_VALUE;
+        Map<InetSocketAddress, List<Message.EntryId>> asks = new LinkedHashMap<>();
+        Iterator<Map.Entry<Message.EntryId, Pull>> it = pulls.entrySet().iterator();
+        while (it.hasNext()) {
+            Map.Entry<Message.EntryId, Pull> en = it.next();
+            Pull p = en.getValue();
+            if (entries.byId(en.getKey()).isPresent()) {
+                it.remove();
+                continue;
+            }
+            if (p.dueNanos > nowNanos) {
+                nextPullAt = Math.min(nextPullAt, p.dueNanos);
+                continue;
+            }
+            if (p.asked >= MAX_ANNOUNCERS || p.announcers.isEmpty()) {
+                it.remove();
+                counters.increment(Counter.PULLS_ABANDONED);
+                continue;
+            }
+            InetSocketAddress to = p.announcers.get(p.asked % p.announcers.size());
+            p.asked++;
+            p.dueNanos = nowNanos + PULL_RETRY_TICKS * tickNanos;
+            nextPullAt = Math.min(nextPullAt, p.dueNanos);
+            asks.computeIfAbsent(to, x -> new ArrayList<>()).add(en.getKey());
+        }
+        for (Map.Entry<InetSocketAddress, List<Message.EntryId>> a : asks.entrySet()) {
+            List<Message.EntryId> ids = a.getValue();
+            List<Message> records = new ArrayList<>();
+            for (int i = 0; i < ids.size(); i += MessageCodec.MAX_IDS) {
+                records.add(new Message.IWant(ids.subList(i, Math.min(ids.size(), i + MessageCodec.MAX_IDS))));
+            }
+            counters.add(Counter.IWANT_IDS_SENT, ids.size());
+            sendDirect(a.getKey(), records);
+        }
+    }
+
+    private void onIWant(Message.IWant w, List<Message> replies) {
+        for (Message.EntryId id : w.ids()) {
+            Optional<Message.Entry> e = entries.byId(id);
+            if (e.isPresent()) {
+                replies.add(e.get());
+                counters.increment(Counter.ENTRIES_PULL_SERVED);
+            }
+        }
     }
 
     /** Digests for the next slice of origins and the next slice of member states, to one random peer. */
@@ -284,6 +677,10 @@ public final class ExchangeNode {
                 onEntry(e, p.sender(), nowNanos);
             } else if (m instanceof Message.Digest d) {
                 onDigest(d, replies);
+            } else if (m instanceof Message.IHave h) {
+                onIHave(h, from, p.sender(), nowNanos);
+            } else if (m instanceof Message.IWant w) {
+                onIWant(w, replies);
             } else {
                 membership.handle(m, from, p.sender(), nowNanos);
                 if (m instanceof Message.Join) {
@@ -311,10 +708,17 @@ public final class ExchangeNode {
             return;
         }
         long credits0 = entries.duplicateCredits();
-        EntryStore.Applied a = entries.apply(e, relayTransmits(), from, FEEDBACK_AFTER_ROUNDS * cfg.gossipFanout());
+        // tree mode: nothing goes hot, the tree and the announcements carry it (see treeGossip)
+        EntryStore.Applied a = entries.apply(e, tree() ? 0 : relayTransmits(), from,
+                FEEDBACK_AFTER_ROUNDS * cfg.gossipFanout());
         counters.add(Counter.ENTRIES_DUPLICATE_CREDITS, entries.duplicateCredits() - credits0);
         if (a == EntryStore.Applied.NEWER) {
             counters.increment(Counter.ENTRIES_APPLIED);
+            if (tree() && e.ttl() > 0) {
+                Pull pending = pulls.remove(Message.EntryId.of(e));
+                boolean missed = pending != null && pending.asked > 0;
+                fresh.add(new Fresh(entries.get(e.origin(), e.key()).orElseThrow(), from, missed));
+            }
             listener.onEntry(e, nowNanos);
         } else {
             counters.increment(Counter.ENTRIES_STALE);
@@ -328,8 +732,8 @@ public final class ExchangeNode {
         }
         long mine = entries.maxVersion(d.origin());
         List<Message.Entry> repair = mine > d.maxVersion()
-                ? entries.entriesNewerThan(d.origin(), d.maxVersion())
-                : mine == d.maxVersion() ? entries.entriesNewerThan(d.origin(), Long.MIN_VALUE) : List.of();
+                ? entries.entriesNewerThan(d.origin(), d.maxVersion(), tree())
+                : mine == d.maxVersion() ? entries.entriesNewerThan(d.origin(), Long.MIN_VALUE, tree()) : List.of();
         counters.add(Counter.ENTRIES_REPAIRED, repair.size());
         replies.addAll(repair);
         if (d.reply() && mine <= d.maxVersion()) {
@@ -369,6 +773,9 @@ public final class ExchangeNode {
             }
         }
         counters.add(Counter.BROADCASTS_SENT, broadcasts.fill(b, b.remainingBytes(), broadcastTransmits()));
+        if (!announcements.isEmpty()) {
+            b = fillAnnouncements(to, b, idOf.getOrDefault(to, EntryStore.NO_PEER), null, false);
+        }
         send(to, b);
     }
 

@@ -27,18 +27,31 @@ class ExchangeConfigTest {
                 () -> ExchangeConfig.lan().withFastTick(Duration.ZERO).validate());
         assertTrue(e.getMessage().contains("exchange.fastTick"), e.getMessage());
         ExchangeConfig l = ExchangeConfig.lan();
-        ExchangeConfig badTimeout = new ExchangeConfig(l.fastTick(), l.gossipFanout(), l.relayTransmitMult(), l.entryTtl(),
-                l.retransmitMaxTicks(), l.antiEntropyInterval(), l.probeInterval(), Duration.ofSeconds(1), l.indirectChecks(), l.probeOrder(),
-                l.suspicionMult(), l.suspicionMaxMult(), l.suspicionFloor(), l.awarenessMax(), l.broadcastTransmitMult(),
-                l.reapAfter(), l.joinRetry(), l.pauseThreshold(), l.maxPacketBytes(), l.maxClockSkew());
+        ExchangeConfig badTimeout = l.toBuilder().probeTimeout(Duration.ofSeconds(1)).build();
         e = assertThrows(IllegalArgumentException.class, badTimeout::validate);
         assertTrue(e.getMessage().contains("probeTimeout"), e.getMessage());
-        ExchangeConfig tinyMtu = new ExchangeConfig(l.fastTick(), l.gossipFanout(), l.relayTransmitMult(), l.entryTtl(),
-                l.retransmitMaxTicks(), l.antiEntropyInterval(), l.probeInterval(), l.probeTimeout(), l.indirectChecks(), l.probeOrder(),
-                l.suspicionMult(), l.suspicionMaxMult(), l.suspicionFloor(), l.awarenessMax(), l.broadcastTransmitMult(),
-                l.reapAfter(), l.joinRetry(), l.pauseThreshold(), 500, l.maxClockSkew());
+        ExchangeConfig tinyMtu = l.toBuilder().maxPacketBytes(500).build();
         e = assertThrows(IllegalArgumentException.class, tinyMtu::validate);
         assertTrue(e.getMessage().contains("maxPacketBytes = 500"), e.getMessage());
+    }
+
+    @Test
+    void builderCopiesEveryFieldAndChangesOnlyTheOneSet() {
+        for (ExchangeConfig c : List.of(ExchangeConfig.lan(), ExchangeConfig.wan(), ExchangeConfig.memberlistDefaults())) {
+            assertEquals(c, c.toBuilder().build());
+            ExchangeConfig reaped = c.withReapAfter(Duration.ofSeconds(7));
+            assertEquals(Duration.ofSeconds(7), reaped.reapAfter());
+            assertEquals(c, reaped.toBuilder().reapAfter(c.reapAfter()).build());
+        }
+        ExchangeConfig off = ExchangeConfig.lan().withoutDeadRecovery();
+        assertEquals(List.of(Duration.ZERO, Duration.ZERO, Duration.ZERO, Duration.ZERO),
+                List.of(off.deadNoticeInterval(), off.gossipToTheDead(), off.reconnectInterval(), off.reconnectFor()));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ExchangeConfig.lan().toBuilder().reconnectInterval(Duration.ofSeconds(-1)).build().validate());
+        assertTrue(e.getMessage().contains("exchange.reconnectInterval"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> ExchangeConfig.lan().toBuilder().treeFanout(65).build().validate());
+        assertTrue(e.getMessage().contains("exchange.treeFanout"), e.getMessage());
     }
 
     @Test

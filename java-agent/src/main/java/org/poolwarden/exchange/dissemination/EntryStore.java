@@ -270,6 +270,55 @@ public final class EntryStore {
         return duplicateCredits;
     }
 
+    /**
+     * The stored entry with this id (origin and low 32 bits of the version), if we hold that version: what an
+     * announcement names and a pull asks for.
+     */
+    public Optional<Message.Entry> byId(Message.EntryId id) {
+        Origin o = origins.get(id.origin());
+        if (o != null) {
+            for (Stored s : o.entries.values()) {
+                if ((int) s.entry.version() == id.versionLow()) {
+                    return Optional.of(s.entry);
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Tree mode: schedules the first re-announcement of an own entry just published (not hot: the tree and the
+     * announcements carry it), after {@code firstTicks}; later ones back off as in {@link #dueAnnouncements}.
+     */
+    public void armRetransmit(String key, long nowNanos, long tickNanos, int firstTicks) {
+        Origin o = origins.get(self);
+        Stored s = o == null ? null : o.entries.get(key);
+        if (s != null) {
+            s.backoffRange = 1;
+            s.retransmitAtNanos = nowNanos + firstTicks * tickNanos;
+        }
+    }
+
+    /**
+     * Tree mode: own entries whose re-announcement is due; each is rescheduled after a random 1..range ticks, the
+     * range doubling up to {@code retransmitMaxTicks} (randomized exponential back-off, as the rumor push's).
+     */
+    public List<Message.Entry> dueAnnouncements(long nowNanos, long tickNanos, int retransmitMaxTicks, Random rnd) {
+        Origin o = origins.get(self);
+        if (o == null || retransmitMaxTicks <= 0) {
+            return List.of();
+        }
+        List<Message.Entry> due = new ArrayList<>();
+        for (Stored s : o.entries.values()) {
+            if (!s.hot && s.retransmitAtNanos <= nowNanos) {
+                due.add(s.entry);
+                s.backoffRange = Math.min(retransmitMaxTicks, s.backoffRange * 2);
+                s.retransmitAtNanos = nowNanos + (1 + (long) rnd.nextInt(s.backoffRange)) * tickNanos;
+            }
+        }
+        return due;
+    }
+
     /** Makes own entries whose back-off expired hot again; returns how many. */
     public int retransmitDue(long nowNanos, int transmits, int ttl) {
         Origin o = origins.get(self);
@@ -324,6 +373,15 @@ public final class EntryStore {
 
     /** Entries of an origin newer than {@code version} (all when {@code version} is below every one), TTL 0. */
     public List<Message.Entry> entriesNewerThan(long origin, long version) {
+        return entriesNewerThan(origin, version, false);
+    }
+
+    /**
+     * As {@link #entriesNewerThan(long, long)}; {@code keepTtl} sends them with their relay TTL instead of 0 (tree
+     * mode: a host that had to be repaired was cut off from its tree parent, so its subtree likely misses them too
+     * and it must pass them on).
+     */
+    public List<Message.Entry> entriesNewerThan(long origin, long version, boolean keepTtl) {
         Origin o = origins.get(origin);
         if (o == null) {
             return List.of();
@@ -331,7 +389,7 @@ public final class EntryStore {
         List<Message.Entry> out = new ArrayList<>();
         for (Stored s : o.entries.values()) {
             if (s.entry.version() > version) {
-                out.add(s.entry.withTtl(0));
+                out.add(keepTtl ? s.entry : s.entry.withTtl(0));
             }
         }
         return out;

@@ -74,7 +74,6 @@ public final class Membership {
     private List<InetSocketAddress> seeds = List.of();
     private long nextJoinAt = Long.MAX_VALUE;
     private long lastTickNanos = Long.MIN_VALUE;
-    private DeadRecovery recovery = DeadRecovery.lan();
     private long nextReconnectAt = Long.MIN_VALUE;
     /** Reaped DEAD members still worth a reconnect packet now and then: id → where and until when. */
     private final Map<Long, Reaped> reaped = new HashMap<>();
@@ -102,11 +101,6 @@ public final class Membership {
         // start probing at a random phase so hosts started together do not probe in lockstep
         this.nextProbeAt = nowNanos + (long) (rnd.nextDouble() * probeIntervalNanos);
         this.nextSeq = rnd.nextInt();
-    }
-
-    /** Replaces how dead members are given a chance to refute (default {@link DeadRecovery#lan()}). */
-    public void deadRecovery(DeadRecovery r) {
-        this.recovery = java.util.Objects.requireNonNull(r, "deadRecovery");
     }
 
     // ---------------------------------------------------------------- queries
@@ -171,11 +165,11 @@ public final class Membership {
     }
 
     /**
-     * Up to {@code k} random gossip targets: the active peers and, for {@link DeadRecovery#gossipToTheDead()} after
+     * Up to {@code k} random gossip targets: the active peers and, for {@link ExchangeConfig#gossipToTheDead()} after
      * they were declared, DEAD ones (not LEFT), so an accused member that was only cut off hears it and refutes.
      */
     public List<InetSocketAddress> gossipTargets(int k) {
-        long window = recovery.gossipToTheDead().toNanos();
+        long window = cfg.gossipToTheDead().toNanos();
         List<Member> candidates = new ArrayList<>();
         for (Member m : members.values()) {
             if (m.id != self && (m.state.isActive()
@@ -191,6 +185,15 @@ public final class Membership {
             a.add(m.address);
         }
         return a;
+    }
+
+    /** As {@link #randomPeers}, as read-only views. */
+    public List<MemberView> randomPeerViews(int k, long exclude) {
+        List<MemberView> v = new ArrayList<>();
+        for (Member m : randomPeers(k, exclude)) {
+            v.add(m.view());
+        }
+        return v;
     }
 
     public List<InetSocketAddress> randomPeerAddresses(int k) {
@@ -492,7 +495,7 @@ public final class Membership {
             Member m = it.next();
             if (m.id != self && !m.state.isActive() && now - m.sinceNanos >= after) {
                 it.remove();
-                long keep = recovery.reconnectFor().toNanos();
+                long keep = cfg.reconnectFor().toNanos();
                 if (m.state == MemberState.DEAD && keep > 0) {
                     reaped.put(m.id, new Reaped(m.id, m.address, m.incarnation, now + keep));
                 }
@@ -509,7 +512,7 @@ public final class Membership {
      * other again. A member that is really gone never answers; only it could refute.
      */
     private void tickReconnect(long now) {
-        long interval = recovery.reconnectInterval().toNanos();
+        long interval = cfg.reconnectInterval().toNanos();
         if (interval <= 0 || (nextReconnectAt != Long.MIN_VALUE && now < nextReconnectAt)) {
             return;
         }
@@ -541,11 +544,11 @@ public final class Membership {
     /**
      * Called once per accepted packet, after its records were handled: a sender we hold DEAD (not LEFT) is talking,
      * so it was cut off, not gone. It never heard the news about itself; tell it directly (at most once per
-     * {@link DeadRecovery#noticeInterval()}) so it refutes with a higher incarnation.
+     * {@link ExchangeConfig#deadNoticeInterval()}) so it refutes with a higher incarnation.
      */
     public void packetFrom(long sender, InetSocketAddress from, long now) {
         Member m = members.get(sender);
-        long interval = recovery.noticeInterval().toNanos();
+        long interval = cfg.deadNoticeInterval().toNanos();
         if (m == null || m.state != MemberState.DEAD || leaving || interval <= 0
                 || (m.deadNoticeAt != Long.MIN_VALUE && now - m.deadNoticeAt < interval)) {
             return;

@@ -113,6 +113,45 @@ public sealed interface Message {
         }
     }
 
+    /**
+     * Names one version of one entry in 12 bytes instead of the ~60 of the entry: the origin and the low 32 bits of
+     * the version. Versions of one origin are unique across its keys (they count microseconds), so the pair is
+     * unambiguous for 71 minutes, far longer than an announcement is of use.
+     */
+    record EntryId(long origin, int versionLow) {
+        public static EntryId of(Entry e) {
+            return new EntryId(e.origin(), (int) e.version());
+        }
+    }
+
+    /** Lazy push: the sender holds these entries; a receiver that lacks one asks with {@link IWant}. */
+    record IHave(java.util.List<EntryId> ids) implements Message {
+        public IHave {
+            ids = java.util.List.copyOf(ids);
+            if (ids.isEmpty() || ids.size() > MessageCodec.MAX_IDS) {
+                throw new IllegalArgumentException("ihave holds 1.." + MessageCodec.MAX_IDS + " ids, got " + ids.size());
+            }
+        }
+
+        public int type() {
+            return RecordType.IHAVE;
+        }
+    }
+
+    /** Lazy push: the sender lacks these entries and asks the receiver (which announced them) for them. */
+    record IWant(java.util.List<EntryId> ids) implements Message {
+        public IWant {
+            ids = java.util.List.copyOf(ids);
+            if (ids.isEmpty() || ids.size() > MessageCodec.MAX_IDS) {
+                throw new IllegalArgumentException("iwant holds 1.." + MessageCodec.MAX_IDS + " ids, got " + ids.size());
+            }
+        }
+
+        public int type() {
+            return RecordType.IWANT;
+        }
+    }
+
     /** Join request; the packet also carries the joiner's {@link Alive}. Answered with the member list. */
     record Join() implements Message {
         public int type() {

@@ -10,6 +10,10 @@ public final class MessageCodec {
     public static final int RECORD_HEADER_BYTES = 3;
     public static final int MAX_KEY_BYTES = 64;
     public static final int MAX_VALUE_BYTES = 1024;
+    /** Ids in one IHAVE or IWANT record (a u8 count). */
+    public static final int MAX_IDS = 255;
+    /** Bytes of one {@link Message.EntryId} on the wire. */
+    public static final int ID_BYTES = 12;
 
     private MessageCodec() {
     }
@@ -36,6 +40,10 @@ public final class MessageCodec {
             return 8 + 8 + 4 + 4 + 1;
         } else if (m instanceof Message.Join) {
             return 0;
+        } else if (m instanceof Message.IHave h) {
+            return 1 + ID_BYTES * h.ids().size();
+        } else if (m instanceof Message.IWant w) {
+            return 1 + ID_BYTES * w.ids().size();
         }
         throw new IllegalArgumentException("unknown message " + m);
     }
@@ -99,8 +107,37 @@ public final class MessageCodec {
             w.i32(d.count());
             w.i32(d.hash());
             w.u8(d.reply() ? 1 : 0);
+        } else if (m instanceof Message.IHave h) {
+            ids(h.ids(), w);
+        } else if (m instanceof Message.IWant iw) {
+            ids(iw.ids(), w);
         }
         // Join has no body
+    }
+
+    private static void ids(java.util.List<Message.EntryId> ids, WireWriter w) {
+        w.u8(ids.size());
+        for (Message.EntryId id : ids) {
+            w.i64(id.origin());
+            w.i32(id.versionLow());
+        }
+    }
+
+    private static java.util.List<Message.EntryId> ids(WireReader r, String what) throws MalformedPacketException {
+        int n = r.u8(what + ".count");
+        if (n == 0) {
+            throw new MalformedPacketException(DropReason.MALFORMED, what + ".count 0");
+        }
+        if (n * ID_BYTES > r.remaining()) {
+            // checked before allocating: a forged count must not make us build a list the body cannot hold
+            throw new MalformedPacketException(DropReason.MALFORMED, what + ".count " + n + " needs " + n * ID_BYTES
+                    + " bytes, " + r.remaining() + " left");
+        }
+        java.util.List<Message.EntryId> out = new java.util.ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            out.add(new Message.EntryId(r.i64(what + ".origin"), r.i32(what + ".version")));
+        }
+        return out;
     }
 
     /** Decodes one body; returns null for a type this version does not know (the caller skips and counts it). */
@@ -145,6 +182,10 @@ public final class MessageCodec {
             }
             case RecordType.JOIN:
                 return new Message.Join();
+            case RecordType.IHAVE:
+                return new Message.IHave(ids(r, "ihave"));
+            case RecordType.IWANT:
+                return new Message.IWant(ids(r, "iwant"));
             default:
                 return null;
         }

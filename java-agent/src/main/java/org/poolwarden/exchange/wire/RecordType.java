@@ -15,7 +15,11 @@ public final class RecordType {
     public static final int ENTRY = 8;
     public static final int DIGEST = 9;
     public static final int JOIN = 10;
-    // next free code: 11
+    /** Lazy push: ids of entries the sender has (Plumtree's IHAVE). Since wire version 1, agent 0.2. */
+    public static final int IHAVE = 11;
+    /** Lazy push: ids of entries the sender lacks and asks the receiver for (Plumtree's IWANT/GRAFT). */
+    public static final int IWANT = 12;
+    // next free code: 13
 
     private RecordType() {
     }

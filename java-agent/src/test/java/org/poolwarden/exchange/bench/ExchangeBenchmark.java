@@ -26,7 +26,8 @@ import org.poolwarden.exchange.sim.SimHost;
  * and code, a model of memberlist's defaults. Writes target/bench/exchange.json. Run: mvn -Pbench verify
  * (-Dexchange.bench.sizes=16,128 and -Dexchange.bench.profiles=poolwarden-lan to shorten; -Dexchange.bench.killTrials,
  * -Dexchange.bench.falsePositiveSeconds; -Dexchange.bench.sections=dissemination,cost to skip the kill and pause runs,
- * -Dexchange.bench.out=NAME to write target/bench/NAME.json).
+ * -Dexchange.bench.out=NAME to write target/bench/NAME.json; exploration: -Dexchange.bench.treeFanout (0: rumor push),
+ * lazyFanout, gossipFanout, relayTransmitMult, antiEntropyMillis).
  */
 @Tag("bench")
 class ExchangeBenchmark {
@@ -45,11 +46,16 @@ class ExchangeBenchmark {
                 "machine", Runtime.getRuntime().availableProcessors() + " cores, " + System.getProperty("java.vm.name") + " " + System.getProperty("java.version")));
         Map<String, ExchangeConfig> profiles = new LinkedHashMap<>();
         ExchangeConfig lan = ExchangeConfig.lan();
-        // exploration: -Dexchange.bench.gossipFanout / relayTransmitMult / antiEntropyMillis override the LAN profile
-        lan = lan.withGossipFanout(Integer.getInteger("exchange.bench.gossipFanout", lan.gossipFanout()))
-                .withRelayTransmitMult(Integer.getInteger("exchange.bench.relayTransmitMult", lan.relayTransmitMult()))
-                .withAntiEntropyInterval(java.time.Duration.ofMillis(Long.getLong("exchange.bench.antiEntropyMillis",
-                        lan.antiEntropyInterval().toMillis())));
+        // exploration: -Dexchange.bench.gossipFanout / relayTransmitMult / antiEntropyMillis / treeFanout /
+        // lazyFanout override the LAN profile (treeFanout=0: the rumor push it had before)
+        lan = lan.toBuilder()
+                .gossipFanout(Integer.getInteger("exchange.bench.gossipFanout", lan.gossipFanout()))
+                .relayTransmitMult(Integer.getInteger("exchange.bench.relayTransmitMult", lan.relayTransmitMult()))
+                .antiEntropyInterval(java.time.Duration.ofMillis(Long.getLong("exchange.bench.antiEntropyMillis",
+                        lan.antiEntropyInterval().toMillis())))
+                .treeFanout(Integer.getInteger("exchange.bench.treeFanout", lan.treeFanout()))
+                .lazyFanout(Integer.getInteger("exchange.bench.lazyFanout", lan.lazyFanout()))
+                .build();
         profiles.put("poolwarden-lan", lan);
         // the LAN profile with memberlist's probe order (what it had before ROTATING): shows what the order alone buys
         profiles.put("poolwarden-lan-shuffled-probes", ExchangeConfig.lan().withProbeOrder(ProbeOrder.SHUFFLED));
@@ -382,7 +388,8 @@ class ExchangeBenchmark {
         // where the bytes go: summed over all hosts, before and after the measured interval
         Counter[] breakdown = {Counter.PACKETS_OUT, Counter.ENTRIES_SENT, Counter.ENTRIES_APPLIED, Counter.ENTRIES_STALE,
                 Counter.ENTRIES_REPAIRED, Counter.ENTRIES_RETRANSMITTED, Counter.BROADCASTS_SENT, Counter.DIGESTS_SENT,
-                Counter.ENTRIES_SKIPPED_HELD, Counter.ENTRIES_DUPLICATE_CREDITS};
+                Counter.ENTRIES_SKIPPED_HELD, Counter.ENTRIES_DUPLICATE_CREDITS, Counter.IHAVE_IDS_SENT,
+                Counter.IHAVE_IDS_KNOWN, Counter.IWANT_IDS_SENT, Counter.ENTRIES_PULL_SERVED, Counter.PULLS_ABANDONED};
         long[] sum0 = new long[breakdown.length];
         for (int i = 0; i < n; i++) {
             for (int k = 0; k < breakdown.length; k++) {

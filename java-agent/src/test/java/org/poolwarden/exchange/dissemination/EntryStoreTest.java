@@ -238,4 +238,36 @@ class EntryStoreTest {
         a.removeOrigin(9);
         assertEquals(0, a.size());
     }
+
+    @Test
+    void byIdFindsTheHeldVersionOnlyAndAnnouncementsBackOff() {
+        EntryStore s = new EntryStore(SELF);
+        Message.Entry e = new Message.Entry(9, "k", 5_000_000_123L, 3, new byte[] {1});
+        s.apply(e, 0);
+        assertEquals(e.withTtl(2), s.byId(Message.EntryId.of(e)).orElseThrow(), "held, with its relay TTL");
+        assertTrue(s.byId(new Message.EntryId(9, (int) 5_000_000_124L)).isEmpty(), "another version");
+        assertTrue(s.byId(new Message.EntryId(8, (int) 5_000_000_123L)).isEmpty(), "another origin");
+        s.apply(new Message.Entry(9, "k", 5_000_000_200L, 3, new byte[] {2}), 0);
+        assertTrue(s.byId(Message.EntryId.of(e)).isEmpty(), "superseded: no longer served");
+
+        long tick = 50_000_000L;
+        Message.Entry own = s.publish("mine", new byte[] {7}, 100, 8, 0);
+        s.armRetransmit("mine", 0, tick, 4);
+        Random r = new Random(1);
+        assertTrue(s.dueAnnouncements(3 * tick, tick, 64, r).isEmpty(), "not before the first delay");
+        List<Long> at = new ArrayList<>();
+        for (long t = 4 * tick; t <= 400 * tick; t += tick) {
+            List<Message.Entry> due = s.dueAnnouncements(t, tick, 8, r);
+            if (!due.isEmpty()) {
+                assertEquals(List.of(own), due);
+                at.add(t / tick);
+            }
+        }
+        assertEquals(4L, at.get(0));
+        for (int i = 1; i < at.size(); i++) {
+            long gap = at.get(i) - at.get(i - 1);
+            assertTrue(gap >= 1 && gap <= 8, "back-off capped at 8 ticks: " + at);
+        }
+        assertTrue(at.size() < 400 / 2, "backed off: " + at.size() + " announcements in 400 ticks");
+    }
 }

@@ -186,10 +186,7 @@ class MembershipSimTest {
     @Test
     void lifeguardASlowHostStretchesItsOwnTimeoutsInsteadOfAccusingOthers() {
         ExchangeConfig l = ExchangeConfig.lan();
-        ExchangeConfig noLifeguard = new ExchangeConfig(l.fastTick(), l.gossipFanout(), l.relayTransmitMult(), l.entryTtl(),
-                l.retransmitMaxTicks(), l.antiEntropyInterval(), l.probeInterval(), l.probeTimeout(), l.indirectChecks(), l.probeOrder(),
-                l.suspicionMult(), l.suspicionMaxMult(), l.suspicionFloor(), 1, l.broadcastTransmitMult(), l.reapAfter(),
-                l.joinRetry(), l.pauseThreshold(), l.maxPacketBytes(), l.maxClockSkew());
+        ExchangeConfig noLifeguard = l.toBuilder().awarenessMax(1).build();
         int[] score = new int[1];
         long with = suspicionsBySlowHost(l, score);
         assertTrue(score[0] >= 2, "local health degraded: score " + score[0]);

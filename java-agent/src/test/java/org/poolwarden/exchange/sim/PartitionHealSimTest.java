@@ -13,7 +13,6 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.poolwarden.exchange.ExchangeConfig;
 import org.poolwarden.exchange.ExchangeCounters.Counter;
-import org.poolwarden.exchange.membership.DeadRecovery;
 import org.poolwarden.exchange.membership.MemberEvent.Type;
 import org.poolwarden.exchange.membership.MemberState;
 import org.poolwarden.exchange.membership.MemberView;
@@ -151,8 +150,7 @@ class PartitionHealSimTest {
     @Test
     void withoutDeadRecoveryTheSidesStaySplit() {
         // the control: the same 60 s partition with recovery off is the reported bug
-        SimCluster c = new SimCluster(42, ExchangeConfig.lan().withReapAfter(Duration.ofSeconds(300)), N);
-        c.hosts().forEach(h -> h.node().deadRecovery(DeadRecovery.off()));
+        SimCluster c = new SimCluster(42, ExchangeConfig.lan().withReapAfter(Duration.ofSeconds(300)).withoutDeadRecovery(), N);
         c.startJoiningVia(1);
         c.runMillis(3000);
         List<InetSocketAddress> half = new ArrayList<>();

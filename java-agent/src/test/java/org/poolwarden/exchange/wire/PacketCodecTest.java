@@ -36,7 +36,9 @@ class PacketCodecTest {
             new Message.Entry(11L, "demand/app=web/pipe=uplink", 1234567890123L, 8, new byte[] {1, 2, 3}),
             new Message.Entry(12L, "k", 0L, 0, new byte[0]),
             new Message.Digest(13L, 99L, 4, 0xdeadbeef, true),
-            new Message.Join());
+            new Message.Join(),
+            new Message.IHave(List.of(new Message.EntryId(21L, -7), new Message.EntryId(Long.MIN_VALUE, Integer.MAX_VALUE))),
+            new Message.IWant(List.of(new Message.EntryId(22L, 0))));
 
     private byte[] packetOf(List<Message> messages, long seq) {
         PacketCodec.PacketBuilder b = codec.newPacket(77L, seq, NOW);
@@ -210,6 +212,18 @@ class PacketCodecTest {
         assertTrue(r.accepted(), r.detail());
         assertEquals(1, r.skippedRecords());
         assertEquals(List.of(new Message.Ack(1), new Message.Ack(2)), r.packet().messages());
+    }
+
+    @Test
+    void idListWhoseCountExceedsItsBodyOrIsZeroIsMalformed() {
+        // IHAVE record claiming 3 ids but carrying 1, and an IWANT with count 0: both dropped whole
+        for (int[] typeAndCount : new int[][] {{RecordType.IHAVE, 3}, {RecordType.IWANT, 0}}) {
+            byte[] base = packetOf(List.of(new Message.IHave(List.of(new Message.EntryId(1, 2)))), 1);
+            int recs = PacketCodec.HEADER_BYTES;
+            base[recs] = (byte) typeAndCount[0];
+            base[recs + 3] = (byte) typeAndCount[1];
+            assertDropped(DropReason.MALFORMED, resign(base, KEY_A));
+        }
     }
 
     @Test

@@ -50,7 +50,7 @@ public final class WireFixtures {
     }
 
     public static Message randomMessage(Random r) {
-        switch (r.nextInt(10)) {
+        switch (r.nextInt(12)) {
             case 0: return new Message.Ping(r.nextInt(), r.nextLong());
             case 1: return new Message.Ack(r.nextInt());
             case 2: return new Message.Nack(r.nextInt());
@@ -64,8 +64,19 @@ public final class WireFixtures {
                 return new Message.Entry(r.nextLong(), randomKey(r), r.nextLong(), r.nextInt(256), v);
             }
             case 8: return new Message.Digest(r.nextLong(), r.nextLong(), r.nextInt(), r.nextInt(), r.nextBoolean());
+            case 10: return new Message.IHave(randomIds(r));
+            case 11: return new Message.IWant(randomIds(r));
             default: return new Message.Join();
         }
+    }
+
+    static java.util.List<Message.EntryId> randomIds(Random r) {
+        int n = 1 + r.nextInt(r.nextBoolean() ? 4 : 60);
+        java.util.List<Message.EntryId> ids = new java.util.ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            ids.add(new Message.EntryId(r.nextLong(), r.nextInt()));
+        }
+        return ids;
     }
 
     /** A valid packet holding as many random messages (up to {@code max}) as fit. */
