@@ -65,7 +65,7 @@ public final class Agent {
     /** Loop counters for /metrics and `status`. Written by the control thread only. */
     public static final class Counters {
         public volatile long fastTicks, slowTicks, fastOverruns, slowOverruns, slowTickErrors, reloadsAccepted,
-                reloadsRejected, enforcements, releases, alarmsRaised, samplesWritten;
+                reloadsRejected, policyFastApplies, enforcements, releases, alarmsRaised, samplesWritten;
         /** The last slow-tick failure, for `status`; null when none. */
         public volatile String lastSlowTickError;
     }
@@ -140,9 +140,12 @@ public final class Agent {
 
     private void applyEvents(long nowNanos) {
         PoolwardenConfig c = pendingConfig.getAndSet(null);
+        boolean sameRules = false;
         if (c != null) {
             config = c;
+            long unchanged = detector.unchangedRuleReloads();
             detector.setApps(c.apps());
+            sameRules = detector.unchangedRuleReloads() != unchanged;
             planDirty = true;
             counters.reloadsAccepted++;
             if (pendingMode.get() == null) pendingMode.set(c.mode());
@@ -159,6 +162,23 @@ public final class Agent {
             }
             // Entering enforce mode applies at the next slow tick, which comes now rather than in up to 2 s.
             if (m == Mode.ENFORCE) nextSlow = nowNanos;
+        }
+        if (sameRules && enforcing && mode == Mode.ENFORCE && inventory != null) applyPolicyChanges();
+    }
+
+    /**
+     * A reload with the same apps and process rules keeps every classification, so its new policies can be written
+     * now for the processes as last scanned, before the slow tick's scan and full reconcile (hundreds of groups read
+     * back) follow: the changed knob reaches the kernel in milliseconds rather than after a whole tick.
+     */
+    private void applyPolicyChanges() {
+        try {
+            if (enforcer.applyPolicyChanges(PolicyCalculator.plan(config, host, inventory.apps().keySet()),
+                    inventory) > 0) {
+                counters.policyFastApplies++;
+            }
+        } catch (RuntimeException e) {
+            // The slow tick right after applies (or rejects) the same plan in full, and counts what fails there.
         }
     }
 

@@ -50,6 +50,8 @@ public final class KernelEnforcer implements Enforcer, AutoCloseable {
     public static final class Counters {
         public volatile long applies, applyFailures, rejectedPlans, releases, cleanups, cpuWrites, tcChanges,
                 tcDrift, nftCommands, nftDrift, cgroup2Moves, skippedFlowRules, quietSkips,
+                /** Policy-only reloads written ahead of the full reconcile, and the groups and trees they wrote. */
+                policyFastApplies, policyFastWrites,
                 /** Pipes left alone because a foreign root qdisc sits where our tree goes. */
                 foreignObjects;
         public volatile String lastError;
@@ -117,6 +119,43 @@ public final class KernelEnforcer implements Enforcer, AutoCloseable {
             counters.lastError = e.toString();
             throw e;
         }
+    }
+
+    /**
+     * Writes only what a policy change altered since the last full reconcile: the CPU knobs of groups that exist in
+     * both, and a pipe's HTB tree when the nftables classifier stays the same (so every class it steers to is kept;
+     * a class added or removed waits for the reconcile, which orders classifier and trees). New or removed groups,
+     * process moves and drift are left to the full {@link #apply} that follows. Validated as a whole first, like
+     * apply: a plan that cannot be enforced writes nothing here.
+     */
+    @Override
+    public int applyPolicyChanges(PolicyPlan plan, Inventory inventory) {
+        DesiredKernel prev = last;
+        if (prev == null) return 0;
+        DesiredKernel d = DesiredKernel.of(plan, config.get(), inventory, layout);
+        Map<String, org.poolwarden.cgroup.AppGroup> before = new java.util.HashMap<>();
+        for (CpuController.Desired g : prev.cpu()) before.put(g.group().name(), g.group());
+        int writes = 0;
+        for (CpuController.Desired g : d.cpu()) {
+            org.poolwarden.cgroup.AppGroup old = before.get(g.group().name());
+            if (old != null && !old.equals(g.group())) {
+                if (ports.cpu().ensureGroup(g.group())) counters.cpuWrites++;
+                writes++;
+            }
+        }
+        if (d.flows().equals(prev.flows())) {
+            for (Map.Entry<String, BandwidthSpec> p : d.pipes().entrySet()) {
+                BandwidthSpec s = p.getValue();
+                BandwidthSpec old = prev.pipes().get(p.getKey());
+                if (old != null && old.device().equals(s.device()) && !old.equals(s)) {
+                    counters.tcChanges += ports.tc().apply(s).changesSent();
+                    writes++;
+                }
+            }
+        }
+        counters.policyFastApplies++;
+        counters.policyFastWrites += writes;
+        return writes;
     }
 
     private void reconcile(DesiredKernel d, PoolwardenConfig c) {

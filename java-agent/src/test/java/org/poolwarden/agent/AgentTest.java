@@ -41,12 +41,23 @@ class AgentTest {
     static final class RecordingEnforcer implements Enforcer {
         final List<PolicyPlan> applied = new ArrayList<>();
         final List<Inventory> inventories = new ArrayList<>();
+        /** Every call in order: "apply", "policies" (the reload shortcut). */
+        final List<String> calls = new ArrayList<>();
+        final List<PolicyPlan> policyChanges = new ArrayList<>();
         int releases;
 
         @Override
         public void apply(PolicyPlan plan, Inventory inventory) {
             applied.add(plan);
             inventories.add(inventory);
+            calls.add("apply");
+        }
+
+        @Override
+        public int applyPolicyChanges(PolicyPlan plan, Inventory inventory) {
+            policyChanges.add(plan);
+            calls.add("policies");
+            return 1;
         }
 
         @Override
@@ -213,5 +224,34 @@ class AgentTest {
         assertNotNull(a.counters().lastSlowTickError);
         assertEquals(2, a.counters().slowTicks);
         assertTrue(ticks.contains("slow@2000"), "listeners still run");
+    }
+
+    @Test
+    void aReloadThatChangesOnlyPoliciesIsWrittenBeforeTheSlowTicksScanAndFullApply() {
+        Agent a = agent(config("mode: enforce\n" + TWO_APPS), (inv, now) -> List.of(), null);
+        a.tick(0);
+        assertEquals(List.of("apply"), enforcer.calls);
+
+        // Same apps and process rules, another policy: the shortcut with the new plan, then the full apply.
+        assertEquals(List.of(), a.reload(ConfigLoader.parse("new.yaml", "mode: enforce\n"
+                + TWO_APPS.replace("priority: 8, cpu: {percent: 60}", "priority: 8, cpu: {percent: 30}"))));
+        a.tick(100 * MS);
+        assertEquals(List.of("apply", "policies", "apply"), enforcer.calls);
+        assertEquals(3000, enforcer.policyChanges.get(0).cpu().get("web").guaranteedBasisPoints());
+        assertEquals(enforcer.policyChanges.get(0), enforcer.applied.get(1), "the same plan, in full");
+        assertEquals(1, a.counters().policyFastApplies);
+
+        // Other process rules: classifications change at the next scan, so only the full apply.
+        assertEquals(List.of(), a.reload(ConfigLoader.parse("new.yaml", "mode: enforce\n"
+                + TWO_APPS.replace("{name: postgres}", "{name: mysqld}"))));
+        a.tick(200 * MS);
+        assertEquals(List.of("apply", "policies", "apply", "apply"), enforcer.calls);
+
+        // A reload that also switches to monitor releases and writes nothing.
+        assertEquals(List.of(), a.reload(ConfigLoader.parse("new.yaml", TWO_APPS)));
+        a.tick(300 * MS);
+        assertEquals(1, enforcer.releases);
+        assertEquals(4, enforcer.calls.size());
+        assertEquals(1, a.counters().policyFastApplies);
     }
 }

@@ -156,6 +156,52 @@ class KernelEnforcerTest {
     }
 
     @Test
+    void aPolicyOnlyChangeWritesTheChangedKnobsWithoutReadingTheRestBack() {
+        KernelEnforcer e = host.enforcer();
+        assertEquals(0, e.applyPolicyChanges(host.plan(), host.inventory()), "nothing applied yet: nothing to diff");
+        assertTrue(host.nothingOfOurs(), host.snapshot());
+        e.apply(host.plan(), host.inventory());
+        long nft = host.nftKernel.transactions();
+        long g2 = host.cgroup2.writes();
+        long reads = host.cpu.counters().reads();
+
+        host.config = FakeHost.config(FakeHost.TWO_APPS.replace("weight: 300", "weight: 600")
+                .replace("booking: 30mbit", "booking: 25mbit"));
+        assertEquals(2, e.applyPolicyChanges(host.plan(), host.inventory()), "web's group and the eth0 tree");
+        long fastReads = host.cpu.counters().reads() - reads;
+        assertEquals(600, host.cpu.list().get("web").weight());
+        assertEquals(25 * MBIT, host.tc.classRate("eth0", DesiredKernel.FIRST_APP_MINOR));
+        assertEquals(nft, host.nftKernel.transactions(), "the classifier is not touched");
+        assertEquals(g2, host.cgroup2.writes(), "no process is moved");
+
+        // The full apply that follows finds the kernel as wanted and writes nothing more, but reads everything back.
+        long mutations = host.cpu.counters().mutations();
+        long tc = host.tc.counters().changesSent();
+        reads = host.cpu.counters().reads();
+        e.apply(host.plan(), host.inventory());
+        assertEquals(mutations, host.cpu.counters().mutations());
+        assertEquals(tc, host.tc.counters().changesSent());
+        assertTrue(fastReads < host.cpu.counters().reads() - reads, "only web's knobs were read: " + fastReads
+                + " reads, the reconcile " + (host.cpu.counters().reads() - reads));
+        assertEquals(1, e.counters().policyFastApplies, "the call before anything was applied does nothing");
+        assertEquals(2, e.counters().policyFastWrites);
+    }
+
+    @Test
+    void aPolicyChangeThatAddsAClassWaitsForTheFullReconcile() {
+        KernelEnforcer e = host.enforcer();
+        e.apply(host.plan(), host.inventory());
+        String before = host.tc.snapshot();
+        // batch loses its bandwidth policy: its class and its nftables rules go, in the reconcile's order
+        host.config = FakeHost.config(FakeHost.TWO_APPS.replace(
+                ", bandwidth: [{pipe: uplink, booking: 10mbit, burst: 20mbit}]", ""));
+        assertEquals(0, e.applyPolicyChanges(host.plan(), host.inventory()));
+        assertEquals(before, host.tc.snapshot());
+        e.apply(host.plan(), host.inventory());
+        assertEquals(-1, host.tc.classRate("eth0", DesiredKernel.FIRST_APP_MINOR + 1), host.tc.snapshot());
+    }
+
+    @Test
     void aBadPlanIsRejectedWholeAndLeavesThePreviousState() {
         KernelEnforcer e = host.enforcer();
         e.apply(host.plan(), host.inventory());
