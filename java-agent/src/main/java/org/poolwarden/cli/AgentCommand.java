@@ -13,6 +13,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.poolwarden.agent.Agent;
 import org.poolwarden.agent.AgentRunner;
@@ -117,10 +118,13 @@ public final class AgentCommand implements java.util.concurrent.Callable<Integer
         // The root is fixed for the agent's life: the enforcer and its cgroups are built on it once.
         AtomicReference<String> runningRoot = new AtomicReference<>();
 
+        AtomicLong loadNanos = new AtomicLong();
         LoopAgentApi.ConfigSource source = new LoopAgentApi.ConfigSource() {
             @Override
             public ConfigLoader.Result load() {
+                long t0 = System.nanoTime();
                 ConfigLoader.Result r = loadConfig(config);
+                loadNanos.set(System.nanoTime() - t0);
                 if (!r.valid()) return r;
                 PoolwardenConfig c = r.config();
                 String root = runningRoot.get();
@@ -218,7 +222,7 @@ public final class AgentCommand implements java.util.concurrent.Callable<Integer
                     stop.countDown();
                 });
             }
-            Signal.handle(new Signal("HUP"), sig -> signals.execute(() -> reload(loopApi, log)));
+            Signal.handle(new Signal("HUP"), sig -> signals.execute(() -> reload(loopApi, log, loadNanos)));
 
             control = runner.start();
             log.info("agent started", "mode", first.config().mode().name().toLowerCase(java.util.Locale.ROOT),
@@ -267,13 +271,18 @@ public final class AgentCommand implements java.util.concurrent.Callable<Integer
         return exit;
     }
 
-    /** SIGHUP: the same atomic reload as the API's; the outcome is logged either way. */
-    private static void reload(LoopAgentApi loopApi, Log log) {
+    /**
+     * SIGHUP: the same atomic reload as the API's; the outcome is logged either way, with the time the config took
+     * to read and check ({@code load_ms}) and the whole reload until the tick that applied it ran ({@code took_ms}).
+     */
+    private static void reload(LoopAgentApi loopApi, Log log, AtomicLong loadNanos) {
         try {
+            long t0 = System.nanoTime();
             ReloadResult r = loopApi.reload();
             if (r.applied()) {
                 log.info("config reloaded", "source", r.source(), "apps", r.apps(), "mode",
-                        loopApi.mode().name().toLowerCase(java.util.Locale.ROOT));
+                        loopApi.mode().name().toLowerCase(java.util.Locale.ROOT), "load_ms",
+                        loadNanos.get() / 1_000_000, "took_ms", (System.nanoTime() - t0) / 1_000_000);
             } else {
                 logErrors(log, "config reload rejected; the running config stays", r.errors());
             }

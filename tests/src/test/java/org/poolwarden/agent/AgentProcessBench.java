@@ -147,6 +147,11 @@ class AgentProcessBench {
                 j.put("configChangeToKernelMedianMillis", percentile(sorted, 50));
                 j.put("configChangeToKernelP95Millis", percentile(sorted, 95));
                 j.put("configChangeToKernelMaxMillis", sorted[sorted.length - 1]);
+                // Where a reload's time goes, as the agent logs it: reading and checking the config (load_ms).
+                ArrayNode loads = j.putArray("configLoadMillis");
+                java.util.regex.Matcher lm = java.util.regex.Pattern.compile("config reloaded.* load_ms=(\\d+)")
+                        .matcher(agent.logText());
+                while (lm.find()) loads.add(Long.parseLong(lm.group(1)));
                 j.put("loadAverage", Files.readString(Path.of("/proc/loadavg")).strip());
                 j.put("cpus", Runtime.getRuntime().availableProcessors());
                 j.put("note", "SIGHUP → cgroup weight file: the config is loaded on the signal thread, applied at "
