@@ -152,6 +152,15 @@ class AgentProcessBench {
                 java.util.regex.Matcher lm = java.util.regex.Pattern.compile("config reloaded.* load_ms=(\\d+)")
                         .matcher(agent.logText());
                 while (lm.find()) loads.add(Long.parseLong(lm.group(1)));
+                ArrayNode took = j.putArray("reloadTookMillis");
+                lm = java.util.regex.Pattern.compile("config reloaded.* took_ms=(\\d+)").matcher(agent.logText());
+                while (lm.find()) took.add(Long.parseLong(lm.group(1)));
+                com.fasterxml.jackson.databind.JsonNode counters = agent.json("status", "--json").path("counters");
+                ObjectNode kept = j.putObject("counters");
+                for (String c : List.of("reloads_accepted", "reloads_policy_fast", "enforcer_policy_fast_writes",
+                        "slow_ticks", "slow_overruns", "fast_overruns", "slow_tick_errors")) {
+                    kept.set(c, counters.path(c));
+                }
                 j.put("loadAverage", Files.readString(Path.of("/proc/loadavg")).strip());
                 j.put("cpus", Runtime.getRuntime().availableProcessors());
                 j.put("note", "SIGHUP → cgroup weight file: the config is loaded on the signal thread, applied at "
