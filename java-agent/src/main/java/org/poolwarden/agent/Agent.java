@@ -141,6 +141,7 @@ public final class Agent {
     private void applyEvents(long nowNanos) {
         PoolwardenConfig c = pendingConfig.getAndSet(null);
         boolean sameRules = false;
+        long regularSlow = nextSlow;
         if (c != null) {
             config = c;
             long unchanged = detector.unchangedRuleReloads();
@@ -163,23 +164,38 @@ public final class Agent {
             // Entering enforce mode applies at the next slow tick, which comes now rather than in up to 2 s.
             if (m == Mode.ENFORCE) nextSlow = nowNanos;
         }
-        if (sameRules && enforcing && mode == Mode.ENFORCE && inventory != null) applyPolicyChanges();
+        if (sameRules && enforcing && mode == Mode.ENFORCE && inventory != null && applyPolicyChanges()) {
+            // Everything the reload changed is in the kernel: the scan and full reconcile keep their own rhythm
+            // instead of running now (back-to-back changes would each wait for the previous one's reconcile).
+            nextSlow = regularSlow;
+        }
     }
 
     /**
      * A reload with the same apps and process rules keeps every classification, so its new policies can be written
-     * now for the processes as last scanned, before the slow tick's scan and full reconcile (hundreds of groups read
-     * back) follow: the changed knob reaches the kernel in milliseconds rather than after a whole tick.
+     * now for the processes as last scanned, without the slow tick's scan and full reconcile (hundreds of groups read
+     * back): the changed knob reaches the kernel in milliseconds rather than after a whole tick.
+     *
+     * @return true when the enforcer wrote every change; the new plan is then the current one
      */
-    private void applyPolicyChanges() {
+    private boolean applyPolicyChanges() {
         try {
-            if (enforcer.applyPolicyChanges(PolicyCalculator.plan(config, host, inventory.apps().keySet()),
-                    inventory) > 0) {
-                counters.policyFastApplies++;
-            }
+            PolicyPlan p = PolicyCalculator.plan(config, host, inventory.apps().keySet());
+            if (!enforcer.applyPolicyChanges(p, inventory)) return false;
+            counters.policyFastApplies++;
+            usePlan(p);
+            return true;
         } catch (RuntimeException e) {
-            // The slow tick right after applies (or rejects) the same plan in full, and counts what fails there.
+            // The slow tick, run at once, applies (or rejects) the same plan in full and counts what fails there.
+            return false;
         }
+    }
+
+    private void usePlan(PolicyPlan p) {
+        plan = p;
+        planDirty = false;
+        if (!p.alarms().isEmpty() && !p.alarms().equals(alarms)) counters.alarmsRaised++;
+        alarms = p.alarms();
     }
 
     private void fastTick(long nowNanos) {
@@ -194,10 +210,7 @@ public final class Agent {
             inventory = scan.inventory();
             // The plan depends on which apps run here: recompute when that may have changed.
             if (planDirty || !scan.started().isEmpty() || !scan.exited().isEmpty() || !scan.moved().isEmpty()) {
-                plan = PolicyCalculator.plan(config, host, inventory.apps().keySet());
-                planDirty = false;
-                if (!plan.alarms().isEmpty() && !plan.alarms().equals(alarms)) counters.alarmsRaised++;
-                alarms = plan.alarms();
+                usePlan(PolicyCalculator.plan(config, host, inventory.apps().keySet()));
             }
             if (mode == Mode.ENFORCE) {
                 enforcer.apply(plan, inventory);

@@ -13,13 +13,14 @@ public interface Enforcer {
 
     /**
      * A reload that changed only policies, applied at once: the knobs (CPU weights and caps, a pipe's HTB tree) that
-     * differ from the last full apply are written, nothing else is read or moved. The full {@link #apply} follows at
-     * the next slow tick as usual; an enforcer without such a shortcut does nothing here.
+     * differ from the last full apply are written, nothing else is read or moved. An enforcer without such a
+     * shortcut does nothing here.
      *
-     * @return the number of groups and trees written
+     * @return true when the kernel now holds everything the plan changed, so the full {@link #apply} may come at the
+     *         next regular slow tick; false when nothing was done or something is left for it (then it runs at once)
      */
-    default int applyPolicyChanges(PolicyPlan plan, Inventory inventory) {
-        return 0;
+    default boolean applyPolicyChanges(PolicyPlan plan, Inventory inventory) {
+        return false;
     }
 
     /** Remove all enforcement (switch to monitor mode); processes keep running, unlimited. Idempotent. */

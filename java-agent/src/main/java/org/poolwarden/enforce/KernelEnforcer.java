@@ -124,38 +124,53 @@ public final class KernelEnforcer implements Enforcer, AutoCloseable {
     /**
      * Writes only what a policy change altered since the last full reconcile: the CPU knobs of groups that exist in
      * both, and a pipe's HTB tree when the nftables classifier stays the same (so every class it steers to is kept;
-     * a class added or removed waits for the reconcile, which orders classifier and trees). New or removed groups,
-     * process moves and drift are left to the full {@link #apply} that follows. Validated as a whole first, like
-     * apply: a plan that cannot be enforced writes nothing here.
+     * a class added or removed waits for the reconcile, which orders classifier and trees). Validated as a whole
+     * first, like apply: a plan that cannot be enforced writes nothing here.
+     *
+     * @return true when that was every difference (same groups with the same processes, same classifier, same
+     *         pipes): the kernel then holds the new desired state, which becomes the last one applied, and the next
+     *         full apply finds nothing to do unless processes changed
      */
     @Override
-    public int applyPolicyChanges(PolicyPlan plan, Inventory inventory) {
+    public boolean applyPolicyChanges(PolicyPlan plan, Inventory inventory) {
         DesiredKernel prev = last;
-        if (prev == null) return 0;
+        if (prev == null) return false;
         DesiredKernel d = DesiredKernel.of(plan, config.get(), inventory, layout);
-        Map<String, org.poolwarden.cgroup.AppGroup> before = new java.util.HashMap<>();
-        for (CpuController.Desired g : prev.cpu()) before.put(g.group().name(), g.group());
-        int writes = 0;
+        counters.policyFastApplies++;
+        Map<String, CpuController.Desired> before = new java.util.HashMap<>();
+        for (CpuController.Desired g : prev.cpu()) before.put(g.group().name(), g);
+        boolean complete = d.cpu().size() == prev.cpu().size() && d.flows().equals(prev.flows())
+                && d.cgroup2().equals(prev.cgroup2()) && d.skipped().equals(prev.skipped())
+                && d.pipes().keySet().equals(prev.pipes().keySet());
         for (CpuController.Desired g : d.cpu()) {
-            org.poolwarden.cgroup.AppGroup old = before.get(g.group().name());
-            if (old != null && !old.equals(g.group())) {
+            CpuController.Desired old = before.get(g.group().name());
+            if (old == null) {
+                complete = false; // a new group: the reconcile's work
+                continue;
+            }
+            if (!old.pids().equals(g.pids())) complete = false; // processes to move: the reconcile's too
+            if (!old.group().equals(g.group())) {
                 if (ports.cpu().ensureGroup(g.group())) counters.cpuWrites++;
-                writes++;
+                counters.policyFastWrites++;
             }
         }
         if (d.flows().equals(prev.flows())) {
             for (Map.Entry<String, BandwidthSpec> p : d.pipes().entrySet()) {
                 BandwidthSpec s = p.getValue();
                 BandwidthSpec old = prev.pipes().get(p.getKey());
-                if (old != null && old.device().equals(s.device()) && !old.equals(s)) {
+                if (old == null || !old.device().equals(s.device())) {
+                    complete = false;
+                } else if (!old.equals(s)) {
                     counters.tcChanges += ports.tc().apply(s).changesSent();
-                    writes++;
+                    counters.policyFastWrites++;
                 }
             }
         }
-        counters.policyFastApplies++;
-        counters.policyFastWrites += writes;
-        return writes;
+        if (complete) {
+            last = d;
+            quietApplies = 0;
+        }
+        return complete;
     }
 
     private void reconcile(DesiredKernel d, PoolwardenConfig c) {
