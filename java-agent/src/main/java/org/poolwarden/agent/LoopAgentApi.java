@@ -162,6 +162,7 @@ public final class LoopAgentApi implements AgentApi, TickListener {
         m.put("slow_overruns", c.slowOverruns);
         m.put("slow_tick_errors", c.slowTickErrors);
         m.put("reloads_accepted", c.reloadsAccepted);
+        m.put("reloads_policy_fast", c.policyFastApplies);
         m.put("reloads_rejected", c.reloadsRejected);
         m.put("enforcements", c.enforcements);
         m.put("releases", c.releases);

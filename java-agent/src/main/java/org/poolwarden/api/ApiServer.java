@@ -132,9 +132,14 @@ public final class ApiServer implements AutoCloseable {
         return start(api, config, clock, log, true);
     }
 
+    static final String NETTY_JFR = "io.netty.jfr.enabled";
+
     /** @param allowEpoll false: NIO even where epoll is available (tests of the fallback) */
     static ApiServer start(AgentApi api, Config config, Clock clock, Log log, boolean allowEpoll)
             throws TokenFile.TokenFileException, IOException {
+        // Netty registers JFR events for its buffers when the JVM has JFR: a hundred more classes resident in a
+        // process that never records. -Dio.netty.jfr.enabled=true brings them back.
+        if (System.getProperty(NETTY_JFR) == null) System.setProperty(NETTY_JFR, "false");
         String token = TokenFile.loadOrCreate(config.tokenFile());
         InetAddress addr = config.bind().getAddress();
         // /metrics without the token only where only local users can reach it (docs/api.md, "Authentication").

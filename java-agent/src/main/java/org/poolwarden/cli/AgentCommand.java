@@ -13,6 +13,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.poolwarden.agent.Agent;
 import org.poolwarden.agent.AgentRunner;
@@ -118,10 +119,13 @@ public final class AgentCommand implements java.util.concurrent.Callable<Integer
         // The root is fixed for the agent's life: the enforcer and its cgroups are built on it once.
         AtomicReference<String> runningRoot = new AtomicReference<>();
 
+        AtomicLong loadNanos = new AtomicLong();
         LoopAgentApi.ConfigSource source = new LoopAgentApi.ConfigSource() {
             @Override
             public ConfigLoader.Result load() {
+                long t0 = System.nanoTime();
                 ConfigLoader.Result r = loadConfig(config);
+                loadNanos.set(System.nanoTime() - t0);
                 if (!r.valid()) return r;
                 PoolwardenConfig c = r.config();
                 String root = runningRoot.get();
@@ -225,7 +229,7 @@ public final class AgentCommand implements java.util.concurrent.Callable<Integer
                     stop.countDown();
                 });
             }
-            Signal.handle(new Signal("HUP"), sig -> signals.execute(() -> reload(loopApi, log)));
+            Signal.handle(new Signal("HUP"), sig -> signals.execute(() -> reload(loopApi, log, loadNanos)));
 
             control = runner.start();
             log.info("agent started", "mode", first.config().mode().name().toLowerCase(java.util.Locale.ROOT),
@@ -274,13 +278,18 @@ public final class AgentCommand implements java.util.concurrent.Callable<Integer
         return exit;
     }
 
-    /** SIGHUP: the same atomic reload as the API's; the outcome is logged either way. */
-    private static void reload(LoopAgentApi loopApi, Log log) {
+    /**
+     * SIGHUP: the same atomic reload as the API's; the outcome is logged either way, with the time the config took
+     * to read and check ({@code load_ms}) and the whole reload until the tick that applied it ran ({@code took_ms}).
+     */
+    private static void reload(LoopAgentApi loopApi, Log log, AtomicLong loadNanos) {
         try {
+            long t0 = System.nanoTime();
             ReloadResult r = loopApi.reload();
             if (r.applied()) {
                 log.info("config reloaded", "source", r.source(), "apps", r.apps(), "mode",
-                        loopApi.mode().name().toLowerCase(java.util.Locale.ROOT));
+                        loopApi.mode().name().toLowerCase(java.util.Locale.ROOT), "load_ms",
+                        loadNanos.get() / 1_000_000, "took_ms", (System.nanoTime() - t0) / 1_000_000);
             } else {
                 logErrors(log, "config reload rejected; the running config stays", r.errors());
             }
@@ -422,6 +431,8 @@ public final class AgentCommand implements java.util.concurrent.Callable<Integer
         m.put("sampler_sock_diag_failures", ea.sampler().counters().sockDiagFailures);
         m.put("sampler_fd_scans", ea.sampler().counters().fdScans);
         m.put("enforcer_quiet_skips", c.quietSkips);
+        m.put("enforcer_policy_fast_applies", c.policyFastApplies);
+        m.put("enforcer_policy_fast_writes", c.policyFastWrites);
         m.put("detector_proc_files_read", ea.agent().detector().reader().filesRead());
         m.put("detector_proc_held_reads", ea.agent().detector().reader().heldReads());
         return m;

@@ -50,6 +50,8 @@ public final class KernelEnforcer implements Enforcer, AutoCloseable {
     public static final class Counters {
         public volatile long applies, applyFailures, rejectedPlans, releases, cleanups, cpuWrites, tcChanges,
                 tcDrift, nftCommands, nftDrift, cgroup2Moves, skippedFlowRules, quietSkips,
+                /** Policy-only reloads written ahead of the full reconcile, and the groups and trees they wrote. */
+                policyFastApplies, policyFastWrites,
                 /** Pipes left alone because a foreign root qdisc sits where our tree goes. */
                 foreignObjects;
         public volatile String lastError;
@@ -117,6 +119,58 @@ public final class KernelEnforcer implements Enforcer, AutoCloseable {
             counters.lastError = e.toString();
             throw e;
         }
+    }
+
+    /**
+     * Writes only what a policy change altered since the last full reconcile: the CPU knobs of groups that exist in
+     * both, and a pipe's HTB tree when the nftables classifier stays the same (so every class it steers to is kept;
+     * a class added or removed waits for the reconcile, which orders classifier and trees). Validated as a whole
+     * first, like apply: a plan that cannot be enforced writes nothing here.
+     *
+     * @return true when that was every difference (same groups with the same processes, same classifier, same
+     *         pipes): the kernel then holds the new desired state, which becomes the last one applied, and the next
+     *         full apply finds nothing to do unless processes changed
+     */
+    @Override
+    public boolean applyPolicyChanges(PolicyPlan plan, Inventory inventory) {
+        DesiredKernel prev = last;
+        if (prev == null) return false;
+        DesiredKernel d = DesiredKernel.of(plan, config.get(), inventory, layout);
+        counters.policyFastApplies++;
+        Map<String, CpuController.Desired> before = new java.util.HashMap<>();
+        for (CpuController.Desired g : prev.cpu()) before.put(g.group().name(), g);
+        boolean complete = d.cpu().size() == prev.cpu().size() && d.flows().equals(prev.flows())
+                && d.cgroup2().equals(prev.cgroup2()) && d.skipped().equals(prev.skipped())
+                && d.pipes().keySet().equals(prev.pipes().keySet());
+        for (CpuController.Desired g : d.cpu()) {
+            CpuController.Desired old = before.get(g.group().name());
+            if (old == null) {
+                complete = false; // a new group: the reconcile's work
+                continue;
+            }
+            if (!old.pids().equals(g.pids())) complete = false; // processes to move: the reconcile's too
+            if (!old.group().equals(g.group())) {
+                if (ports.cpu().ensureGroup(g.group())) counters.cpuWrites++;
+                counters.policyFastWrites++;
+            }
+        }
+        if (d.flows().equals(prev.flows())) {
+            for (Map.Entry<String, BandwidthSpec> p : d.pipes().entrySet()) {
+                BandwidthSpec s = p.getValue();
+                BandwidthSpec old = prev.pipes().get(p.getKey());
+                if (old == null || !old.device().equals(s.device())) {
+                    complete = false;
+                } else if (!old.equals(s)) {
+                    counters.tcChanges += ports.tc().apply(s).changesSent();
+                    counters.policyFastWrites++;
+                }
+            }
+        }
+        if (complete) {
+            last = d;
+            quietApplies = 0;
+        }
+        return complete;
     }
 
     private void reconcile(DesiredKernel d, PoolwardenConfig c) {

@@ -41,12 +41,26 @@ class AgentTest {
     static final class RecordingEnforcer implements Enforcer {
         final List<PolicyPlan> applied = new ArrayList<>();
         final List<Inventory> inventories = new ArrayList<>();
+        /** Every call in order: "apply", "policies" (the reload shortcut). */
+        final List<String> calls = new ArrayList<>();
+        final List<PolicyPlan> policyChanges = new ArrayList<>();
         int releases;
 
         @Override
         public void apply(PolicyPlan plan, Inventory inventory) {
             applied.add(plan);
             inventories.add(inventory);
+            calls.add("apply");
+        }
+
+        /** What the shortcut answers: true, everything written. */
+        boolean complete;
+
+        @Override
+        public boolean applyPolicyChanges(PolicyPlan plan, Inventory inventory) {
+            policyChanges.add(plan);
+            calls.add("policies");
+            return complete;
         }
 
         @Override
@@ -213,5 +227,49 @@ class AgentTest {
         assertNotNull(a.counters().lastSlowTickError);
         assertEquals(2, a.counters().slowTicks);
         assertTrue(ticks.contains("slow@2000"), "listeners still run");
+    }
+
+    @Test
+    void aReloadThatChangesOnlyPoliciesIsWrittenBeforeTheSlowTicksScanAndFullApply() {
+        Agent a = agent(config("mode: enforce\n" + TWO_APPS), (inv, now) -> List.of(), null);
+        a.tick(0);
+        assertEquals(List.of("apply"), enforcer.calls);
+
+        // Same apps and process rules, another policy, and the enforcer could not write all of it: the shortcut
+        // with the new plan, then the full apply at once.
+        String web30 = TWO_APPS.replace("priority: 8, cpu: {percent: 60}", "priority: 8, cpu: {percent: 30}");
+        assertEquals(List.of(), a.reload(ConfigLoader.parse("new.yaml", "mode: enforce\n" + web30)));
+        a.tick(100 * MS);
+        assertEquals(List.of("apply", "policies", "apply"), enforcer.calls);
+        assertEquals(3000, enforcer.policyChanges.get(0).cpu().get("web").guaranteedBasisPoints());
+        assertEquals(enforcer.policyChanges.get(0), enforcer.applied.get(1), "the same plan, in full");
+        assertEquals(0, a.counters().policyFastApplies);
+
+        // It could: the new plan is the agent's at once, and the slow tick keeps its rhythm (next at 2,100 ms).
+        enforcer.complete = true;
+        String web20 = TWO_APPS.replace("priority: 8, cpu: {percent: 60}", "priority: 8, cpu: {percent: 20}");
+        assertEquals(List.of(), a.reload(ConfigLoader.parse("new.yaml", "mode: enforce\n" + web20)));
+        long slow = a.counters().slowTicks;
+        a.tick(200 * MS);
+        assertEquals(List.of("apply", "policies", "apply", "policies"), enforcer.calls);
+        assertEquals(slow, a.counters().slowTicks, "no scan or full apply now");
+        assertEquals(2000, a.plan().cpu().get("web").guaranteedBasisPoints());
+        assertEquals(1, a.counters().policyFastApplies);
+        a.tick(2_100 * MS);
+        assertEquals("apply", enforcer.calls.get(enforcer.calls.size() - 1), "the full apply at the regular tick");
+
+        // Other process rules: classifications change at the next scan, so only the full apply, at once.
+        int calls = enforcer.calls.size();
+        assertEquals(List.of(), a.reload(ConfigLoader.parse("new.yaml", "mode: enforce\n"
+                + TWO_APPS.replace("{name: postgres}", "{name: mysqld}"))));
+        a.tick(2_200 * MS);
+        assertEquals(List.of("apply"), enforcer.calls.subList(calls, enforcer.calls.size()));
+
+        // A reload that also switches to monitor releases and writes nothing.
+        assertEquals(List.of(), a.reload(ConfigLoader.parse("new.yaml", TWO_APPS)));
+        a.tick(2_300 * MS);
+        assertEquals(1, enforcer.releases);
+        assertEquals(calls + 1, enforcer.calls.size());
+        assertEquals(1, a.counters().policyFastApplies);
     }
 }

@@ -156,6 +156,74 @@ class KernelEnforcerTest {
     }
 
     @Test
+    void aPolicyOnlyChangeWritesTheChangedKnobsWithoutReadingTheRestBack() {
+        KernelEnforcer e = host.enforcer();
+        assertFalse(e.applyPolicyChanges(host.plan(), host.inventory()), "nothing applied yet: nothing to diff");
+        assertTrue(host.nothingOfOurs(), host.snapshot());
+        e.apply(host.plan(), host.inventory());
+        long nft = host.nftKernel.transactions();
+        long g2 = host.cgroup2.writes();
+        long reads = host.cpu.counters().reads();
+
+        host.config = FakeHost.config(FakeHost.TWO_APPS.replace("weight: 300", "weight: 600")
+                .replace("booking: 30mbit", "booking: 25mbit"));
+        assertTrue(e.applyPolicyChanges(host.plan(), host.inventory()), "every change was a knob");
+        long fastReads = host.cpu.counters().reads() - reads;
+        assertEquals(600, host.cpu.list().get("web").weight());
+        assertEquals(100, host.cpu.list().get("batch").weight());
+        assertEquals(25 * MBIT, host.tc.classRate("eth0", DesiredKernel.FIRST_APP_MINOR));
+        assertEquals(nft, host.nftKernel.transactions(), "the classifier is not touched");
+        assertEquals(g2, host.cgroup2.writes(), "no process is moved");
+        assertEquals(2, e.counters().policyFastWrites, "web's group and the eth0 tree");
+        assertEquals(1, e.counters().policyFastApplies, "the call before anything was applied does nothing");
+
+        // The kernel now holds the new desired state: the next applies are quiet, then a full reconcile reads
+        // everything back and finds nothing to write.
+        long mutations = host.cpu.counters().mutations();
+        long tc = host.tc.counters().changesSent();
+        long quiet = e.counters().quietSkips;
+        e.apply(host.plan(), host.inventory());
+        assertEquals(quiet + 1, e.counters().quietSkips);
+        long full = 0;
+        for (int i = 0; i < KernelEnforcer.QUIET_RECONCILE_EVERY && full == 0; i++) {
+            reads = host.cpu.counters().reads();
+            e.apply(host.plan(), host.inventory());
+            full = host.cpu.counters().reads() - reads;
+        }
+        assertEquals(mutations, host.cpu.counters().mutations());
+        assertEquals(tc, host.tc.counters().changesSent());
+        assertTrue(fastReads < full, "only web's knobs were read: " + fastReads + " reads, a reconcile " + full);
+    }
+
+    @Test
+    void aPolicyChangeThatAddsAClassOrMovesProcessesIsLeftToTheFullReconcile() {
+        KernelEnforcer e = host.enforcer();
+        e.apply(host.plan(), host.inventory());
+        String before = host.tc.snapshot();
+        // batch loses its bandwidth policy: its class and its nftables rules go, in the reconcile's order
+        host.config = FakeHost.config(FakeHost.TWO_APPS.replace(
+                ", bandwidth: [{pipe: uplink, booking: 10mbit, burst: 20mbit}]", ""));
+        assertFalse(e.applyPolicyChanges(host.plan(), host.inventory()));
+        assertEquals(before, host.tc.snapshot());
+        e.apply(host.plan(), host.inventory());
+        assertEquals(-1, host.tc.classRate("eth0", DesiredKernel.FIRST_APP_MINOR + 1), host.tc.snapshot());
+
+        // A weight change while web has a new process: the weight is written, the move is the reconcile's.
+        host.cpu.spawn(102, 1);
+        host.config = FakeHost.config(FakeHost.TWO_APPS.replace("weight: 300", "weight: 600")
+                .replace(", bandwidth: [{pipe: uplink, booking: 10mbit, burst: 20mbit}]", ""));
+        Map<String, org.poolwarden.detect.Inventory.Instance> apps = new java.util.LinkedHashMap<>(
+                host.inventory().apps());
+        apps.put("web", new org.poolwarden.detect.Inventory.Instance("web", "h", List.of(100, 101, 102)));
+        org.poolwarden.detect.Inventory moved = new org.poolwarden.detect.Inventory("h", apps, 0, 4);
+        assertFalse(e.applyPolicyChanges(host.plan(), moved));
+        assertEquals(600, host.cpu.list().get("web").weight());
+        assertEquals(null, host.cpu.groupOf(102));
+        e.apply(host.plan(), moved);
+        assertEquals("web", host.cpu.groupOf(102));
+    }
+
+    @Test
     void aBadPlanIsRejectedWholeAndLeavesThePreviousState() {
         KernelEnforcer e = host.enforcer();
         e.apply(host.plan(), host.inventory());

@@ -25,6 +25,9 @@ final class AgentProcess implements AutoCloseable {
     static final ObjectMapper JSON = new ObjectMapper();
     static final Path CGROUP = Path.of("/sys/fs/cgroup");
 
+    /** The launchers' MALLOC_ARENA_MAX for the agent. */
+    static final String MALLOC_ARENA_MAX = "2";
+
     final Path jar;
     final Path dir;
     final Path config;
@@ -82,7 +85,10 @@ final class AgentProcess implements AutoCloseable {
         cmd.addAll(jvm);
         cmd.addAll(List.of("-jar", jar.toString()));
         cmd.addAll(agentArgs(extra));
-        process = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("agent.out")
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        // As the launchers (bin/poolwarden, the package's and the Ansible role's wrappers) run the agent.
+        pb.environment().putIfAbsent("MALLOC_ARENA_MAX", MALLOC_ARENA_MAX);
+        process = pb.redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("agent.out")
                 .toFile())).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
         return process;
     }

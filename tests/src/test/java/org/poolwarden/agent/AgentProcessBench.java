@@ -147,6 +147,20 @@ class AgentProcessBench {
                 j.put("configChangeToKernelMedianMillis", percentile(sorted, 50));
                 j.put("configChangeToKernelP95Millis", percentile(sorted, 95));
                 j.put("configChangeToKernelMaxMillis", sorted[sorted.length - 1]);
+                // Where a reload's time goes, as the agent logs it: reading and checking the config (load_ms).
+                ArrayNode loads = j.putArray("configLoadMillis");
+                java.util.regex.Matcher lm = java.util.regex.Pattern.compile("config reloaded.* load_ms=(\\d+)")
+                        .matcher(agent.logText());
+                while (lm.find()) loads.add(Long.parseLong(lm.group(1)));
+                ArrayNode took = j.putArray("reloadTookMillis");
+                lm = java.util.regex.Pattern.compile("config reloaded.* took_ms=(\\d+)").matcher(agent.logText());
+                while (lm.find()) took.add(Long.parseLong(lm.group(1)));
+                com.fasterxml.jackson.databind.JsonNode counters = agent.json("status", "--json").path("counters");
+                ObjectNode kept = j.putObject("counters");
+                for (String c : List.of("reloads_accepted", "reloads_policy_fast", "enforcer_policy_fast_writes",
+                        "slow_ticks", "slow_overruns", "fast_overruns", "slow_tick_errors")) {
+                    kept.set(c, counters.path(c));
+                }
                 j.put("loadAverage", Files.readString(Path.of("/proc/loadavg")).strip());
                 j.put("cpus", Runtime.getRuntime().availableProcessors());
                 j.put("note", "SIGHUP → cgroup weight file: the config is loaded on the signal thread, applied at "
@@ -161,6 +175,8 @@ class AgentProcessBench {
                             .forEach(e -> p.append(e.getValue()).append(' ').append(e.getKey()).append('\n'));
                     Files.writeString(out.resolveSibling(NAME + "-control-thread.txt"), p.toString());
                 }
+                // After the timed parts: attaching jcmd starts threads of its own in the agent.
+                Files.writeString(out.resolveSibling(NAME + "-memory.txt"), memoryReport(pid));
                 assertTrue(agent.process.isAlive(), agent.logText());
                 assertTrue(maxRss > 0 && cpuSeconds >= 0, Arrays.toString(s1));
             }
@@ -188,6 +204,40 @@ class AgentProcessBench {
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException("the launcher's agent JVM options", e);
         }
+    }
+
+    /**
+     * What the agent's RSS is made of, for the README's analysis: smaps_rollup, the resident size per mapping
+     * (largest first), the threads, the loaded class count and, when the agent runs with
+     * -XX:NativeMemoryTracking=summary, the JVM's own accounting.
+     */
+    static String memoryReport(long pid) throws Exception {
+        StringBuilder r = new StringBuilder();
+        r.append(Files.readString(Path.of("/proc/" + pid + "/smaps_rollup")));
+        java.util.Map<String, Long> byName = new java.util.HashMap<>();
+        String name = "?";
+        for (String l : Files.readAllLines(Path.of("/proc/" + pid + "/smaps"))) {
+            String[] f = l.split("\\s+");
+            if (f.length >= 5 && f[0].contains("-") && !f[0].endsWith(":")) {
+                name = f.length >= 6 ? f[5] : "[anon]";
+            } else if (f[0].equals("Rss:")) {
+                byName.merge(name, Long.parseLong(f[1]), Long::sum);
+            }
+        }
+        r.append("\nRSS kB per mapping:\n");
+        byName.entrySet().stream().sorted((x, y) -> Long.compare(y.getValue(), x.getValue())).limit(25)
+                .forEach(e -> r.append(String.format("%8d %s%n", e.getValue(), e.getKey())));
+        String threads = Lab.run(List.of("jcmd", Long.toString(pid), "Thread.print")).stdout();
+        r.append("\nthreads:\n");
+        for (String l : threads.split("\n")) {
+            if (l.startsWith("\"")) r.append(l, 0, Math.min(l.length(), 90)).append('\n');
+        }
+        for (String l : Lab.run(List.of("jcmd", Long.toString(pid), "PerfCounter.print")).stdout().split("\n")) {
+            if (l.startsWith("java.cls.loadedClasses") || l.startsWith("java.cls.sharedLoadedClasses")
+                    || l.startsWith("sun.cls.sharedLoadedClasses")) r.append(l).append('\n');
+        }
+        r.append('\n').append(Lab.run(List.of("jcmd", Long.toString(pid), "VM.native_memory", "summary")).stdout());
+        return r.toString();
     }
 
     /** Counts the control thread's top three frames in one thread dump (the dump itself costs the agent CPU). */

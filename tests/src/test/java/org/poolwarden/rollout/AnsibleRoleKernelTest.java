@@ -277,7 +277,10 @@ class AnsibleRoleKernelTest {
         assertTrue(ProcessHandle.of(Long.parseLong(agentPid())).map(ProcessHandle::isAlive).orElse(false));
         String cmdline = Files.readString(Path.of("/proc", agentPid(), "cmdline")).replace('\0', ' ');
         assertTrue(cmdline.contains("/usr/share/poolwarden/poolwarden.jar agent --config " + configDir), cmdline);
-        assertTrue(cmdline.contains("-Xmx64m -XX:+UseSerialGC"), "the agent's JVM options from the package: " + cmdline);
+        assertTrue(cmdline.contains(" " + Files.readString(Commands.ROOT.resolve("bin/agent-jvm-options")).strip()
+                + " -jar "), "the agent's JVM options from the package: " + cmdline);
+        String environ = Files.readString(Path.of("/proc", agentPid(), "environ"));
+        assertTrue(("\0" + environ).contains("\0MALLOC_ARENA_MAX=2\0"), "the wrapper's malloc arenas: " + environ);
         String log = Files.readString(work.resolve("agent.log"));
         assertTrue(log.contains("cgroup_root=" + cgroupRoot), "cgroups.root from the role's config: " + log);
     }
