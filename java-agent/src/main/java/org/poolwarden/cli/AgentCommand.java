@@ -364,8 +364,10 @@ public final class AgentCommand implements java.util.concurrent.Callable<Integer
         }
 
         static org.poolwarden.detect.ProcessDetector detector(PoolwardenConfig c, String host) {
-            return new org.poolwarden.detect.ProcessDetector(org.poolwarden.detect.ProcReader.system(),
-                    org.poolwarden.detect.IdNames.system(), host, c.apps());
+            org.poolwarden.detect.ProcessDetector d = new org.poolwarden.detect.ProcessDetector(
+                    org.poolwarden.detect.ProcReader.system(), org.poolwarden.detect.IdNames.system(), host, c.apps());
+            d.setEvents(org.poolwarden.detect.ProcessDetector.kernelEvents());
+            return d;
         }
 
         /** Switching to enforce is accepted but every slow tick then fails, counted and shown in `status`. */
@@ -404,6 +406,9 @@ public final class AgentCommand implements java.util.concurrent.Callable<Integer
         m.put("enforcer_quiet_skips", c.quietSkips);
         m.put("detector_proc_files_read", ea.agent().detector().reader().filesRead());
         m.put("detector_proc_held_reads", ea.agent().detector().reader().heldReads());
+        m.put("detector_event_scans", ea.agent().detector().eventScans());
+        m.put("detector_proc_walks", ea.agent().detector().walks());
+        m.put("detector_lost_event_walks", ea.agent().detector().lostWalks());
         return m;
     }
 
