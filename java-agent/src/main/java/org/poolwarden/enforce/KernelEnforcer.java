@@ -66,6 +66,11 @@ public final class KernelEnforcer implements Enforcer, AutoCloseable {
     private boolean tookOver;
     private DesiredKernel last;
     private int quietApplies;
+    /** What the last desired state was made from (same objects: the same state, no need to build it again). */
+    private PolicyPlan madeFromPlan;
+    private PoolwardenConfig madeFromConfig;
+    private Map<String, Inventory.Instance> madeFromApps;
+    private DesiredKernel made;
 
     /**
      * While the desired state stays the same (same plan, same processes), the kernel is reconciled on every 5th apply
@@ -92,7 +97,17 @@ public final class KernelEnforcer implements Enforcer, AutoCloseable {
         PoolwardenConfig c = config.get();
         DesiredKernel d;
         try {
-            d = DesiredKernel.of(plan, c, inventory, layout);
+            // The plan and config stay the same objects while nothing changes, and the apps' process lists compare
+            // equal (cheaply: the detector keeps the same lists until an app gains or loses a process).
+            if (made != null && plan == madeFromPlan && c == madeFromConfig && inventory.apps().equals(madeFromApps)) {
+                d = made;
+            } else {
+                d = DesiredKernel.of(plan, c, inventory, layout);
+                made = d;
+                madeFromPlan = plan;
+                madeFromConfig = c;
+                madeFromApps = inventory.apps();
+            }
             for (BandwidthSpec s : d.pipes().values()) {
                 // an interface that does not exist is bad input too: find out before changing anything
                 if (!devicesTouched.contains(s.device())) ports.tc().stats(s.device());
