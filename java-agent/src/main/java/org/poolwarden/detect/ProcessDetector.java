@@ -259,9 +259,9 @@ public final class ProcessDetector {
             if (s == null) continue; // exited since the listing; a known one is reported below
             Tracked t = known;
             if (t == null || t.startTime != s.startTime()) {
-                if (t != null) {
+                if (t != null && t.app != null) {
                     // pid reused: the old process exited
-                    if (t.app != null) exited.add(new ScanResult.ProcessEvent(t.pid, t.app, null));
+                    exited.add(new ScanResult.ProcessEvent(t.pid, t.app, null));
                     inventoryStale = true;
                 }
                 t = new Tracked(pid, s.startTime());
@@ -286,8 +286,11 @@ public final class ProcessDetector {
         for (Tracked t : fresh) {
             if (t.isNew) {
                 t.isNew = false;
-                inventoryStale = true;
-                if (t.app != null) started.add(new ScanResult.ProcessEvent(t.pid, t.app, null));
+                // Processes in no app only change the counts, which the inventory gets below without a rebuild.
+                if (t.app != null) {
+                    inventoryStale = true;
+                    started.add(new ScanResult.ProcessEvent(t.pid, t.app, null));
+                }
             } else if (!java.util.Objects.equals(t.appBefore, t.app)) {
                 inventoryStale = true;
                 moved.add(new ScanResult.ProcessEvent(t.pid, t.app, t.appBefore));
@@ -299,8 +302,10 @@ public final class ProcessDetector {
             if (t.listedScan != scans) {
                 it.remove();
                 reader.forget(t.pid);
-                inventoryStale = true;
-                if (t.app != null) exited.add(new ScanResult.ProcessEvent(t.pid, t.app, null));
+                if (t.app != null) {
+                    inventoryStale = true;
+                    exited.add(new ScanResult.ProcessEvent(t.pid, t.app, null));
+                }
             } else if (t.app == null) {
                 unassigned++;
             }

@@ -50,6 +50,26 @@ class HistoryStoreTest {
     }
 
     @Test
+    void rollupsAreWrittenOncePerMinuteAndAReopenedStoreCountsEverySampleOnce() {
+        Path file = tmp.resolve("m.db");
+        try (HistoryStore s = HistoryStore.open(file)) {
+            for (int i = 0; i < 45; i++) s.write(T0 + i * 2000L, List.of(new Sample("web", "cpu.percent", i)));
+            assertEquals(1, s.rollupFlushes(), "minute 0 was written when minute 1 began; minute 1 is pending");
+            assertEquals(45, s.rows(Resolution.RAW));
+        } // close flushes minute 1
+        try (HistoryStore s = HistoryStore.open(file)) {
+            assertEquals(false, s.recoveredRollups(), "a clean close left nothing to recover");
+            for (int i = 45; i < 75; i++) s.write(T0 + i * 2000L, List.of(new Sample("web", "cpu.percent", i)));
+            List<HistoryStore.Point> m = s.query("web", "cpu.percent", T0, T0 + HOUR, Resolution.MINUTE);
+            assertEquals(List.of(new HistoryStore.Point(T0, 14.5, 0, 29, 30),
+                    new HistoryStore.Point(T0 + MIN, 44.5, 30, 59, 30),
+                    new HistoryStore.Point(T0 + 2 * MIN, 67, 60, 74, 15)), m, "minute 1 written in two parts");
+            assertEquals(List.of(new HistoryStore.Point(T0, 37, 0, 74, 75)),
+                    s.query("web", "cpu.percent", T0, T0 + HOUR, Resolution.HOUR));
+        }
+    }
+
+    @Test
     void eachResolutionIsPrunedAtItsRetention() {
         try (HistoryStore s = HistoryStore.open(tmp.resolve("p.db"))) {
             s.write(T0, List.of(new Sample("a", "m", 1)));
@@ -102,6 +122,9 @@ class HistoryStoreTest {
             // The rollups were written in the same transactions: they count exactly the raw samples.
             List<HistoryStore.Point> hours = s.query("app", "cpu", 0, Long.MAX_VALUE, Resolution.HOUR);
             assertEquals(raw / 3, hours.stream().mapToLong(HistoryStore.Point::n).sum());
+            List<HistoryStore.Point> minutes = s.query("app", "cpu", 0, Long.MAX_VALUE, Resolution.MINUTE);
+            assertEquals(raw / 3, minutes.stream().mapToLong(HistoryStore.Point::n).sum());
+            assertTrue(s.recoveredRollups(), "the minute the kill cut short was folded in from the raw rows");
             assertNotNull(s.summary("host", "cpu", 1_700_000_000_000L, Long.MAX_VALUE, 1_700_000_000_000L + HOUR));
             s.write(1_700_000_000_000L + HOUR, List.of(new Sample("app", "cpu", 1)));
         }
