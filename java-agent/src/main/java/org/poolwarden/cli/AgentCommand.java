@@ -149,7 +149,7 @@ public final class AgentCommand implements java.util.concurrent.Callable<Integer
                 java.util.Set.copyOf(ingressPipes));
         ApiServer.Config apiConfig = api.apiConfig();
 
-        HistoryStore writer = HistoryStore.open(store);
+        HistoryStore writer = HistoryStore.openBuffered(store); // one commit a minute: see its javadoc
         HistoryStore reader = null;
         EnforcedAgent ea = null;
         ApiServer server = null;
