@@ -25,7 +25,8 @@ import org.poolwarden.testkit.Lab;
  *
  * <p>Sizes: -Dpw.bench.apps (500), -Dpw.bench.processes (5000), -Dpw.bench.seconds (30), -Dpw.bench.reloads (12);
  * the agent's JVM options: -Dpw.bench.jvm="-Xmx64m ..." (default: bin/agent-jvm-options, what the launcher uses),
- * with -Dpw.bench.name naming the result file (agent-process).
+ * with -Dpw.bench.name naming the result file (agent-process). The result also has the CPU per thread name
+ * ({@code cpuPercentByThread}); -Dpw.bench.jfr=FILE records the agent with JFR and dumps it after the CPU window.
  */
 @Tag("bench")
 @KernelTest(needs = {"java", "ip", "nsenter", "kill", "sleep", "bash"}, libraries = "libnftables.so.1")
