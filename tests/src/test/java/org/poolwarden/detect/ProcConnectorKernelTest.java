@@ -67,7 +67,7 @@ class ProcConnectorKernelTest {
     void anExecIntoAMatchingCommandLineIsFoundWithinOneScanAndAnExitLeaves() throws Exception {
         String token = Integer.toString(ThreadLocalRandom.current().nextInt(100_000, 999_999));
         ConfigLoader.Result r = ConfigLoader.parse("t.yaml", "apps:\n"
-                + "  - {name: late, processRules: [{cmdline: \"bash -c sleep 7" + token + "*\"}]}\n"
+                + "  - {name: late, processRules: [{cmdline: \"bash -c read y #7" + token + "\"}]}\n"
                 + "  - {name: sleeper, processRules: [{cmdline: \"sleep 8" + token + "\"}]}\n");
         List<App> apps = r.config().apps();
         Files.writeString(tmp.resolve("passwd"), "root:x:0:0::/root:/bin/sh\n");
@@ -81,15 +81,17 @@ class ProcConnectorKernelTest {
             long walks = d.walks();
 
             // A bash that waits for a line and then exec's another bash: same name, a command line that matches.
-            Process p = new ProcessBuilder("bash", "-c", "read x; exec bash -c 'sleep 7" + token + "; :'").start();
+            // The second one waits on a builtin (no fork: a forked child's command line would match too until it
+            // exec'd, and be found as well).
+            Process p = new ProcessBuilder("bash", "-c", "read x; exec bash -c 'read y #7" + token + "'").start();
             long pid = p.pid();
-            awaitCmdline(pid, "bash -c read x; exec bash -c 'sleep 7" + token + "; :'");
+            awaitCmdline(pid, "bash -c read x; exec bash -c 'read y #7" + token + "'");
             d.scan();
             assertEquals(List.of(), d.inventory().pids("late"), "not yet: it has not exec'd");
-            try (OutputStream in = p.getOutputStream()) {
-                in.write("go\n".getBytes(StandardCharsets.UTF_8));
-            }
-            awaitCmdline(pid, "bash -c sleep 7" + token + "; :");
+            OutputStream in = p.getOutputStream(); // kept open: the second bash waits on it
+            in.write("go\n".getBytes(StandardCharsets.UTF_8));
+            in.flush();
+            awaitCmdline(pid, "bash -c read y #7" + token);
             ScanResult s = d.scan();
             assertEquals(List.of((int) pid), s.inventory().pids("late"), "found in the first scan after the exec");
             assertTrue(s.moved().contains(new ProcessEvent((int) pid, "late", null)), s.toString());
