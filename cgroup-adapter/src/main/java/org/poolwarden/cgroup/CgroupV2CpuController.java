@@ -235,6 +235,16 @@ public final class CgroupV2CpuController extends AbstractCpuController {
     }
 
     @Override
+    public OptionalLong totalCpuNanos() {
+        try {
+            Long usec = parseFlatKeyed(fs.read(root.resolve("cpu.stat"))).get("usage_usec");
+            return usec == null ? OptionalLong.empty() : OptionalLong.of(usec * 1000);
+        } catch (KernelException e) {
+            return OptionalLong.empty(); // no root yet (monitor mode)
+        }
+    }
+
+    @Override
     protected CpuUsage readUsage(String group) {
         Path d = root.resolve(group);
         Map<String, Long> stat = parseFlatKeyed(fs.read(d.resolve("cpu.stat")));

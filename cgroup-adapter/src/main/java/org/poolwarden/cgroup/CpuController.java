@@ -41,6 +41,15 @@ public interface CpuController {
     /** Usage counters, or empty when the group does not exist (vanished groups are not an error). */
     Optional<CpuUsage> usage(String group);
 
+    /**
+     * CPU time of everything under our root together: the root's own counter, which the kernel charges
+     * hierarchically (v1 {@code cpuacct.usage}, v2 {@code cpu.stat usage_usec}) and which keeps what removed groups
+     * used. One read tells a sampler whether the groups it did not read used anything. Empty where it cannot be read.
+     */
+    default java.util.OptionalLong totalCpuNanos() {
+        return java.util.OptionalLong.empty();
+    }
+
     /** Every group under our root, as the kernel has it. */
     Map<String, GroupState> list();
 

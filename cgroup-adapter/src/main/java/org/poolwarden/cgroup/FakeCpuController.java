@@ -25,6 +25,7 @@ public final class FakeCpuController extends AbstractCpuController {
         long throttledPeriods;
     }
 
+    private long totalNanos;
     private final Map<String, Group> groups = new TreeMap<>();
     /** Live processes and their parent (0 = none we know). */
     private final Map<Integer, Integer> processes = new HashMap<>();
@@ -113,6 +114,7 @@ public final class FakeCpuController extends AbstractCpuController {
     public void consume(String group, long cpuNanos, long throttledNanos, long throttledPeriods) {
         Group g = groups.get(group);
         g.cpuNanos += cpuNanos;
+        totalNanos += cpuNanos;
         g.throttledNanos += throttledNanos;
         g.throttledPeriods += throttledPeriods;
     }
@@ -264,6 +266,13 @@ public final class FakeCpuController extends AbstractCpuController {
     protected List<String> names() {
         counters.reads.incrementAndGet();
         return new ArrayList<>(groups.keySet());
+    }
+
+    /** What every group ever consumed, removed ones included (as the kernel's root counter keeps it). */
+    @Override
+    public OptionalLong totalCpuNanos() {
+        counters.reads.incrementAndGet();
+        return OptionalLong.of(totalNanos);
     }
 
     @Override

@@ -296,6 +296,15 @@ public final class HybridV1CpuController extends AbstractCpuController {
     }
 
     @Override
+    public OptionalLong totalCpuNanos() {
+        try {
+            return OptionalLong.of(fs.readLong(acctRoot.resolve("cpuacct.usage")));
+        } catch (KernelException e) {
+            return OptionalLong.empty(); // no root yet (monitor mode) or no cpuacct
+        }
+    }
+
+    @Override
     protected CpuUsage readUsage(String group) {
         long usage = fs.readLong(acctRoot.resolve(group).resolve("cpuacct.usage"));
         Map<String, Long> stat = CgroupV2CpuController.parseFlatKeyed(fs.read(cpuRoot.resolve(group).resolve("cpu.stat")));

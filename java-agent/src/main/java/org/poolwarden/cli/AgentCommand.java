@@ -154,7 +154,7 @@ public final class AgentCommand implements java.util.concurrent.Callable<Integer
                 java.util.Set.copyOf(ingressPipes), stateDir());
         ApiServer.Config apiConfig = api.apiConfig();
 
-        HistoryStore writer = HistoryStore.open(store);
+        HistoryStore writer = HistoryStore.openBuffered(store); // one commit a minute: see its javadoc
         HistoryStore reader = null;
         EnforcedAgent ea = null;
         ApiServer server = null;
@@ -380,8 +380,10 @@ public final class AgentCommand implements java.util.concurrent.Callable<Integer
         }
 
         static org.poolwarden.detect.ProcessDetector detector(PoolwardenConfig c, String host) {
-            return new org.poolwarden.detect.ProcessDetector(org.poolwarden.detect.ProcReader.system(),
-                    org.poolwarden.detect.IdNames.system(), host, c.apps());
+            org.poolwarden.detect.ProcessDetector d = new org.poolwarden.detect.ProcessDetector(
+                    org.poolwarden.detect.ProcReader.system(), org.poolwarden.detect.IdNames.system(), host, c.apps());
+            d.setEvents(org.poolwarden.detect.ProcessDetector.kernelEvents());
+            return d;
         }
 
         /** Switching to enforce is accepted but every slow tick then fails, counted and shown in `status`. */
@@ -435,6 +437,9 @@ public final class AgentCommand implements java.util.concurrent.Callable<Integer
         m.put("enforcer_policy_fast_writes", c.policyFastWrites);
         m.put("detector_proc_files_read", ea.agent().detector().reader().filesRead());
         m.put("detector_proc_held_reads", ea.agent().detector().reader().heldReads());
+        m.put("detector_event_scans", ea.agent().detector().eventScans());
+        m.put("detector_proc_walks", ea.agent().detector().walks());
+        m.put("detector_lost_event_walks", ea.agent().detector().lostWalks());
         return m;
     }
 

@@ -41,6 +41,11 @@ public final class ProcessDetector {
     public static final int YOUNG_SCANS = 3;
     /** Then every 5th scan (10 s at the default slow tick): bounds how long a late exec or pid reuse goes unseen. */
     public static final int RECHECK_EVERY_SCANS = 5;
+    /**
+     * With process events, /proc is still listed every 30th scan (60 s at the default tick): a safety net for events
+     * the kernel could not send or we could not read without noticing. A noticed loss (overrun) walks at once.
+     */
+    public static final int EVENT_WALK_EVERY_SCANS = 30;
 
     private static final class Tracked {
         int seenScans;
@@ -79,6 +84,13 @@ public final class ProcessDetector {
     private String rulesKey;
     private java.util.function.Predicate<String> cpuWanted = app -> true;
     private long unchangedRuleReloads;
+    /** Null: no process events, /proc is listed on every scan. */
+    private ProcessEvents events;
+    private final ProcChanges changes = new ProcChanges();
+    private long lastWalkScan;
+    private boolean walkForced = true;
+    private int walkedRulesVersion = -1;
+    private long eventScans, walks, lostWalks, eventFailures;
     /** Every process listed by the last scan; kept across scans (entries are updated in place, not rebuilt). */
     private final Map<Integer, Tracked> table = new HashMap<>();
     private Inventory inventory;
@@ -146,27 +158,99 @@ public final class ProcessDetector {
         this.cpuWanted = appWantsCpu;
     }
 
+    /**
+     * Learn about new, exec'd and exited processes from the kernel ({@link ProcConnector}) instead of listing /proc
+     * and re-reading processes every scan: a scan then reads only the processes that had events, plus those whose
+     * CPU time the sampler wants. /proc is still walked on the first scan, after a rule change, after lost events
+     * and every {@link #EVENT_WALK_EVERY_SCANS}th scan. Null: walk every scan.
+     */
+    public void setEvents(ProcessEvents events) {
+        this.events = events;
+        this.walkForced = true;
+    }
+
+    /**
+     * The kernel's process events ({@link ProcConnector}), or null where they are not available (not root, not in
+     * the initial network namespace, a kernel without the proc connector): the detector then walks /proc every scan.
+     */
+    public static ProcessEvents kernelEvents() {
+        try {
+            return ProcConnector.open();
+        } catch (RuntimeException | LinkageError e) {
+            return null;
+        }
+    }
+
+    public ProcessEvents events() {
+        return events;
+    }
+
+    /** Scans served by process events (no /proc listing), scans that listed /proc, and those forced by lost events. */
+    public long eventScans() {
+        return eventScans;
+    }
+
+    public long walks() {
+        return walks;
+    }
+
+    public long lostWalks() {
+        return lostWalks;
+    }
+
     /** Reloads whose process rules were the same, so nothing was reclassified. */
     public long unchangedRuleReloads() {
         return unchangedRuleReloads;
     }
 
     public ScanResult scan() {
+        changes.clear();
+        if (events != null) {
+            try {
+                events.drainInto(changes);
+            } catch (RuntimeException e) {
+                eventFailures++;
+                changes.markLost();
+            }
+        }
+        // Walk /proc unless the events tell us everything: no events, first scan, new rules, lost events, or due.
+        boolean lost = changes.lost();
+        boolean walk = events == null || lost || walkForced || walkedRulesVersion != rulesVersion
+                || scans + 1 - lastWalkScan >= EVENT_WALK_EVERY_SCANS;
         int[] pids;
-        try {
-            pids = reader.listPids();
-        } catch (IOException e) {
-            scanFailures++;
-            throw new UncheckedIOException("listing " + reader.root(), e);
+        if (walk) {
+            try {
+                pids = reader.listPids();
+            } catch (IOException e) {
+                scanFailures++;
+                throw new UncheckedIOException("listing " + reader.root(), e);
+            }
+        } else {
+            pids = knownAndChanged();
         }
         scans++;
+        if (walk) {
+            walks++;
+            if (lost && events != null) lostWalks++;
+            lastWalkScan = scans;
+            walkForced = false;
+            walkedRulesVersion = rulesVersion;
+        } else {
+            eventScans++;
+        }
+        // Events list every exec, so the periodic re-reads are only needed without them (or when some were lost).
+        boolean eventDriven = events != null && !lost;
+        // After lost events any process may have exec'd unseen: read every one once.
+        boolean readAll = events != null && lost;
         List<Tracked> fresh = new ArrayList<>();
         List<ScanResult.ProcessEvent> started = new ArrayList<>(), moved = new ArrayList<>(),
                 exited = new ArrayList<>();
         for (int pid : pids) {
             Tracked known = table.get(pid);
-            if (known != null && (known.app == null || !cpuWanted.test(known.app)) && known.seenScans >= YOUNG_SCANS
-                    && known.rulesVersion == rulesVersion && Math.floorMod(pid + scans, RECHECK_EVERY_SCANS) != 0) {
+            if (known != null && (known.app == null || !cpuWanted.test(known.app)) && known.rulesVersion == rulesVersion
+                    && (eventDriven ? !changes.mustLook(pid)
+                        : !readAll && known.seenScans >= YOUNG_SCANS
+                            && Math.floorMod(pid + scans, RECHECK_EVERY_SCANS) != 0)) {
                 known.seenScans++;
                 known.listedScan = scans;
                 continue;
@@ -175,9 +259,9 @@ public final class ProcessDetector {
             if (s == null) continue; // exited since the listing; a known one is reported below
             Tracked t = known;
             if (t == null || t.startTime != s.startTime()) {
-                if (t != null) {
+                if (t != null && t.app != null) {
                     // pid reused: the old process exited
-                    if (t.app != null) exited.add(new ScanResult.ProcessEvent(t.pid, t.app, null));
+                    exited.add(new ScanResult.ProcessEvent(t.pid, t.app, null));
                     inventoryStale = true;
                 }
                 t = new Tracked(pid, s.startTime());
@@ -190,7 +274,7 @@ public final class ProcessDetector {
             t.cpuScanBefore = t.cpuScan;
             t.cpuTicks = s.cpuTicks();
             t.cpuScan = scans;
-            if (t.rulesVersion != rulesVersion || !s.comm().equals(t.comm)) {
+            if (t.rulesVersion != rulesVersion || !s.comm().equals(t.comm) || changes.mustReclassify(pid)) {
                 t.pending = s;
                 t.appBefore = t.app;
                 fresh.add(t);
@@ -202,8 +286,11 @@ public final class ProcessDetector {
         for (Tracked t : fresh) {
             if (t.isNew) {
                 t.isNew = false;
-                inventoryStale = true;
-                if (t.app != null) started.add(new ScanResult.ProcessEvent(t.pid, t.app, null));
+                // Processes in no app only change the counts, which the inventory gets below without a rebuild.
+                if (t.app != null) {
+                    inventoryStale = true;
+                    started.add(new ScanResult.ProcessEvent(t.pid, t.app, null));
+                }
             } else if (!java.util.Objects.equals(t.appBefore, t.app)) {
                 inventoryStale = true;
                 moved.add(new ScanResult.ProcessEvent(t.pid, t.app, t.appBefore));
@@ -215,8 +302,10 @@ public final class ProcessDetector {
             if (t.listedScan != scans) {
                 it.remove();
                 reader.forget(t.pid);
-                inventoryStale = true;
-                if (t.app != null) exited.add(new ScanResult.ProcessEvent(t.pid, t.app, null));
+                if (t.app != null) {
+                    inventoryStale = true;
+                    exited.add(new ScanResult.ProcessEvent(t.pid, t.app, null));
+                }
             } else if (t.app == null) {
                 unassigned++;
             }
@@ -235,6 +324,15 @@ public final class ProcessDetector {
         moved.sort(byPid);
         exited.sort(byPid);
         return new ScanResult(started, exited, moved, inventory);
+    }
+
+    /** The processes of the last scan and those with events since: what an event-driven scan looks at. */
+    private int[] knownAndChanged() {
+        int[] out = new int[table.size() + changes.looked().size()];
+        int n = 0;
+        for (Integer pid : table.keySet()) out[n++] = pid;
+        for (Integer pid : changes.looked()) if (!table.containsKey(pid)) out[n++] = pid;
+        return java.util.Arrays.copyOf(out, n);
     }
 
     /**

@@ -47,6 +47,7 @@ public record EnforcedAgent(Agent agent, KernelEnforcer enforcer, KernelSampler 
             hostname = "localhost";
         }
         ProcessDetector detector = new ProcessDetector(ProcReader.system(), IdNames.system(), hostname, config.apps());
+        detector.setEvents(ProcessDetector.kernelEvents());
         // One pass over /proc per slow tick: the sampler takes CPU times from the detector's reads.
         KernelSampler sampler = new KernelSampler(current, enforcer, diag, Path.of("/proc"), host.cpus(), detector);
         if (config.mode() == PoolwardenConfig.Mode.MONITOR) enforcer.release();
@@ -59,6 +60,7 @@ public record EnforcedAgent(Agent agent, KernelEnforcer enforcer, KernelSampler 
     @Override
     public void close() {
         agent.detector().reader().close(); // the stat files it holds open
+        if (agent.detector().events() != null) agent.detector().events().close();
         enforcer.close();
         if (sockDiag != null) sockDiag.close();
     }

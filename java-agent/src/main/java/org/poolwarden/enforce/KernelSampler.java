@@ -82,9 +82,33 @@ public final class KernelSampler implements Sampler {
     /** Per pipe and app: HTB class bytes at the last sample. */
     private final Map<String, long[]> classBytes = new HashMap<>();
     private final Counters counters = new Counters();
+    /**
+     * Apps whose group used nothing between its last two reads, with what that read gave: they are read again only
+     * when our root's counter shows use that the groups read do not explain, or every {@link #IDLE_READ_EVERY}th
+     * sample.
+     */
+    private final Map<String, CpuUsage> idle = new HashMap<>();
+    private final Map<String, CpuUsage> lastUsage = new HashMap<>();
+    private long rootLast = -1;
+    /** Idle groups not read in this sample; groups whose last pressure averages were all 0. */
+    private final Set<String> skipped = new HashSet<>();
+    private final Set<String> psiQuiet = new HashSet<>();
+    /** CPU time our root counted that no group read since has accounted for (idle groups that woke up). */
+    private long unexplained;
+    private long cpuSamples;
+
+    /**
+     * Idle groups are read when the unexplained use reaches 1 ms (0.05% of a core over the 2 s tick): below that,
+     * up to 1 ms of some idle app's use is reported a tick late, never lost (it is in its next read).
+     */
+    public static final long UNEXPLAINED_NANOS = 1_000_000;
+    /** A safety net for the root counter: every group is read at least every 30th sample (60 s). */
+    public static final int IDLE_READ_EVERY = 30;
 
     public static final class Counters {
-        public volatile long samples, sockDiagFailures, cgroupFailures, cgroupReads, procReads, tcReads, fdScans;
+        public volatile long samples, sockDiagFailures, cgroupFailures, cgroupReads, procReads, tcReads, fdScans,
+                /** Group reads saved: idle groups whose use the root counter showed to be zero. */
+                cgroupIdleSkips;
     }
 
     /**
@@ -127,22 +151,91 @@ public final class KernelSampler implements Sampler {
         return out;
     }
 
+    /**
+     * The groups' usage for this sample. An idle group (no use between its last two reads) is not read while our
+     * root's counter, read once, shows that all the use since the last sample is accounted for by the groups that
+     * were read: its counters are then exactly what they were, and the last read is used again.
+     */
+    private Map<String, Optional<CpuUsage>> groupUsage(PoolwardenConfig c, Set<String> groups) {
+        Map<String, Optional<CpuUsage>> got = new HashMap<>();
+        skipped.clear();
+        if (groups.isEmpty()) return got;
+        cpuSamples++;
+        java.util.OptionalLong root = enforcer.ports().cpu().totalCpuNanos();
+        boolean skipIdle = root.isPresent() && rootLast >= 0 && root.getAsLong() >= rootLast
+                && cpuSamples % IDLE_READ_EVERY != 0;
+        long readDelta = 0;
+        for (App a : c.apps()) {
+            if (!groups.contains(a.name()) || (skipIdle && idle.containsKey(a.name()))) continue;
+            readDelta += read(a.name(), got);
+        }
+        if (skipIdle) {
+            unexplained += root.getAsLong() - rootLast - readDelta;
+            if (unexplained >= UNEXPLAINED_NANOS) {
+                // Some idle group used CPU: read them all now.
+                for (String app : new ArrayList<>(idle.keySet())) {
+                    if (groups.contains(app)) unexplained -= read(app, got);
+                }
+            }
+            for (Map.Entry<String, CpuUsage> e : idle.entrySet()) {
+                if (got.containsKey(e.getKey()) || !groups.contains(e.getKey())) continue;
+                got.put(e.getKey(), Optional.of(e.getValue()));
+                skipped.add(e.getKey());
+                counters.cgroupIdleSkips++;
+            }
+        } else {
+            unexplained = 0;
+        }
+        // Never let an old error build up: what stays unexplained after the idle ones were read is jitter.
+        if (unexplained < 0 || unexplained >= UNEXPLAINED_NANOS) unexplained = 0;
+        rootLast = root.isPresent() ? root.getAsLong() : -1;
+        lastUsage.keySet().retainAll(groups);
+        idle.keySet().retainAll(groups);
+        psiQuiet.retainAll(groups);
+        return got;
+    }
+
+    /** Reads one group into {@code got}; returns its CPU nanoseconds since its last read (0 the first time). */
+    private long read(String app, Map<String, Optional<CpuUsage>> got) {
+        Optional<CpuUsage> u;
+        try {
+            u = enforcer.ports().cpu().usage(app);
+        } catch (RuntimeException e) {
+            counters.cgroupFailures++; // this app falls back to /proc for this sample
+            u = Optional.empty();
+        }
+        got.put(app, u);
+        counters.cgroupReads++;
+        CpuUsage before = lastUsage.get(app);
+        if (u.isEmpty()) {
+            lastUsage.remove(app);
+            idle.remove(app);
+            return 0;
+        }
+        CpuUsage now = u.get();
+        lastUsage.put(app, now);
+        long delta = before == null ? 0 : Math.max(0, now.cpuNanos() - before.cpuNanos());
+        // Idle: nothing used since the last read. Where the group has pressure averages (v2) they decay while idle,
+        // so such a group is idle only once they were all 0 and no stall time was added since.
+        boolean psiStill = now.pressureSomeMicros().isEmpty()
+                || (psiQuiet.contains(app) && now.pressureSomeMicros().equals(before == null ? null
+                        : before.pressureSomeMicros()));
+        if (before != null && delta == 0 && psiStill) idle.put(app, now);
+        else idle.remove(app);
+        return delta;
+    }
+
     private void cpu(PoolwardenConfig c, Inventory inv, boolean enforced, double dt, List<Sample> out) {
         Map<Integer, Long> ticksNow = detector == null ? procTicks(inv) : null;
         Set<String> groups = enforced ? groups(enforcer.lastApplied()) : Set.of();
         Set<String> measured = new HashSet<>();
+        Map<String, Optional<CpuUsage>> usage = groupUsage(c, groups);
         for (App a : c.apps()) {
             long source;
             long nanos;
-            Optional<CpuUsage> u = Optional.empty();
-            try {
-                // Only apps with a group of ours have one to read: asking for the others costs a lookup each.
-                if (groups.contains(a.name())) u = enforcer.ports().cpu().usage(a.name());
-            } catch (RuntimeException e) {
-                counters.cgroupFailures++; // this app falls back to /proc for this sample
-            }
+            // Only apps with a group of ours have one to read: asking for the others costs a lookup each.
+            Optional<CpuUsage> u = usage.getOrDefault(a.name(), Optional.empty());
             if (u.isPresent()) {
-                counters.cgroupReads++;
                 measured.add(a.name());
                 source = 1;
                 CpuUsage cu = u.get();
@@ -152,8 +245,12 @@ public final class KernelSampler implements Sampler {
                     out.add(new Sample(a.name(), "cpu.throttled_periods", cu.throttledPeriods()));
                 }
                 if (cu.pressureSomeMicros().isPresent()) {
-                    double[] psi = groupPressure(a.name());
+                    // An idle group not read this time had all-zero averages and no stall since: they are still 0.
+                    double[] psi = skipped.contains(a.name())
+                            ? new double[] {0, 0, 0, cu.pressureSomeMicros().getAsLong()} : groupPressure(a.name());
                     if (psi != null) pressure(a.name(), psi, out);
+                    if (psi != null && psi[0] == 0 && psi[1] == 0 && psi[2] == 0) psiQuiet.add(a.name());
+                    else psiQuiet.remove(a.name());
                 }
             } else {
                 source = 2;

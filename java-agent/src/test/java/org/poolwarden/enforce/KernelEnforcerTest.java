@@ -118,6 +118,24 @@ class KernelEnforcerTest {
     }
 
     @Test
+    void theDesiredStateIsBuiltAgainOnlyWhenThePlanConfigOrProcessesChange() {
+        KernelEnforcer e = host.enforcer();
+        org.poolwarden.policy.PolicyPlan plan = host.plan();
+        e.apply(plan, host.inventory());
+        DesiredKernel first = e.lastApplied();
+        for (int i = 0; i < KernelEnforcer.QUIET_RECONCILE_EVERY; i++) e.apply(plan, host.inventory());
+        assertTrue(first == e.lastApplied(), "equal inventories (new objects) reuse the state built before");
+
+        host.cpu.spawn(102, 1);
+        Map<String, org.poolwarden.detect.Inventory.Instance> apps = new java.util.LinkedHashMap<>(
+                host.inventory().apps());
+        apps.put("web", new org.poolwarden.detect.Inventory.Instance("web", "h", List.of(100, 101, 102)));
+        e.apply(plan, new org.poolwarden.detect.Inventory("h", apps, 0, 4));
+        assertEquals("web", host.cpu.groupOf(102), "a new process is applied at once");
+        assertTrue(first != e.lastApplied());
+    }
+
+    @Test
     void aRestartedAgentTakesOverWithoutDuplicatingAnything() {
         host.enforcer().apply(host.plan(), host.inventory());
         String before = host.snapshot();

@@ -141,6 +141,51 @@ class KernelSamplerTest {
     }
 
     @Test
+    void idleGroupsAreReadOnlyWhenTheRootCounterShowsUseTheOthersDoNotExplain() throws Exception {
+        KernelEnforcer e = host.enforcer();
+        e.apply(host.plan(), host.inventory());
+        KernelSampler s = new KernelSampler(() -> host.config, e, null, proc, 2);
+        s.sample(host.inventory(), 10 * S);
+        s.sample(host.inventory(), 12 * S); // neither used anything since its first read: both idle now
+        long reads = host.cpu.counters().reads();
+        Map<String, Double> m = byKey(s.sample(host.inventory(), 14 * S));
+        assertEquals(1, host.cpu.counters().reads() - reads, "only the root's counter");
+        assertEquals(0.0, m.get("web cpu.percent"));
+        assertEquals(0.0, m.get("batch cpu.percent"));
+        assertEquals(2, s.counters().cgroupIdleSkips);
+
+        host.cpu.consume("web", S, 0, 0); // an idle group wakes up: the root shows it, so all idle ones are read
+        m = byKey(s.sample(host.inventory(), 16 * S));
+        assertEquals(0.5, m.get("web cpu.cores"), 1e-9);
+        assertEquals(0.0, m.get("batch cpu.cores"));
+
+        // Use below the 1 ms threshold is reported late, never lost: the sum over the samples is what was used.
+        double batchCpuSeconds = 0;
+        long t = 16 * S;
+        for (int i = 0; i < 4; i++) {
+            host.cpu.consume("batch", 400_000, 0, 0);
+            t += 2 * S;
+            batchCpuSeconds += byKey(s.sample(host.inventory(), t)).get("batch cpu.cores") * 2;
+        }
+        assertEquals(0.0016, batchCpuSeconds, 1e-12, "4 x 0.4 ms");
+        assertEquals(0.0, m.get("batch cpu.cores"));
+    }
+
+    @Test
+    void everyGroupIsReadAtLeastEvery30thSample() throws Exception {
+        KernelEnforcer e = host.enforcer();
+        e.apply(host.plan(), host.inventory());
+        KernelSampler s = new KernelSampler(() -> host.config, e, null, proc, 2);
+        int fullReads = 0;
+        for (int i = 0; i < 3 * KernelSampler.IDLE_READ_EVERY; i++) {
+            long reads = host.cpu.counters().reads();
+            s.sample(host.inventory(), i * 2 * S);
+            if (host.cpu.counters().reads() - reads > 1) fullReads++;
+        }
+        assertEquals(2 + 3, fullReads, "the first two samples (no baseline yet), then every 30th");
+    }
+
+    @Test
     void enforcedAppsReportThrottledPeriodsAndPacketsOfTheirClassAndFlows() throws Exception {
         KernelEnforcer e = host.enforcer();
         e.apply(host.plan(), host.inventory());

@@ -50,6 +50,76 @@ class HistoryStoreTest {
     }
 
     @Test
+    void rollupsAreWrittenOncePerMinuteAndAReopenedStoreCountsEverySampleOnce() {
+        Path file = tmp.resolve("m.db");
+        try (HistoryStore s = HistoryStore.open(file)) {
+            for (int i = 0; i < 45; i++) s.write(T0 + i * 2000L, List.of(new Sample("web", "cpu.percent", i)));
+            assertEquals(1, s.rollupFlushes(), "minute 0 was written when minute 1 began; minute 1 is pending");
+            assertEquals(45, s.rows(Resolution.RAW));
+        } // close flushes minute 1
+        try (HistoryStore s = HistoryStore.open(file)) {
+            assertEquals(false, s.recoveredRollups(), "a clean close left nothing to recover");
+            for (int i = 45; i < 75; i++) s.write(T0 + i * 2000L, List.of(new Sample("web", "cpu.percent", i)));
+            List<HistoryStore.Point> m = s.query("web", "cpu.percent", T0, T0 + HOUR, Resolution.MINUTE);
+            assertEquals(List.of(new HistoryStore.Point(T0, 14.5, 0, 29, 30),
+                    new HistoryStore.Point(T0 + MIN, 44.5, 30, 59, 30),
+                    new HistoryStore.Point(T0 + 2 * MIN, 67, 60, 74, 15)), m, "minute 1 written in two parts");
+            assertEquals(List.of(new HistoryStore.Point(T0, 37, 0, 74, 75)),
+                    s.query("web", "cpu.percent", T0, T0 + HOUR, Resolution.HOUR));
+        }
+    }
+
+    @Test
+    void aBufferedStoreWritesEachMinuteOnceWhenItEnds() {
+        Path file = tmp.resolve("b.db");
+        try (HistoryStore w = HistoryStore.openBuffered(file); HistoryStore r = HistoryStore.open(file)) {
+            for (int i = 0; i < 30; i++) w.write(T0 + i * 2000L, List.of(new Sample("web", "cpu.percent", i)));
+            assertEquals(0, r.rows(Resolution.RAW), "minute 0 is still in memory");
+            assertEquals(0, w.batches());
+            w.write(T0 + MIN, List.of(new Sample("web", "cpu.percent", 100)));
+            assertEquals(30, r.rows(Resolution.RAW), "minute 0 written when minute 1 began, in one transaction");
+            assertEquals(List.of(new HistoryStore.Point(T0, 14.5, 0, 29, 30)),
+                    r.query("web", "cpu.percent", T0, T0 + HOUR, Resolution.MINUTE));
+            assertEquals(1, w.batches());
+            // The writer's own queries see everything (they write what is pending first).
+            assertEquals(31, w.query("web", "cpu.percent", T0, T0 + HOUR, Resolution.RAW).size());
+            assertEquals(31, r.rows(Resolution.RAW));
+        }
+    }
+
+    @Test
+    void aBufferedStoreKilledMidMinuteLosesAtMostThatMinuteAndStaysConsistent() throws Exception {
+        Path db = tmp.resolve("crash-b.db");
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), CrashWriter.class.getName(), db.toString(), "buffered");
+        pb.redirectErrorStream(true);
+        Process p = pb.start();
+        int written = 0;
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = r.readLine()) != null) {
+                if (line.startsWith("written ")) written = Integer.parseInt(line.substring(8));
+                if (written >= 200) break;
+            }
+            assertTrue(written >= 200, "child stopped early; last line: " + line);
+            p.destroyForcibly();
+            assertTrue(p.waitFor(10, TimeUnit.SECONDS));
+        } finally {
+            p.destroyForcibly();
+        }
+        try (HistoryStore s = HistoryStore.open(db)) {
+            assertEquals("ok", s.integrityCheck());
+            long raw = s.rows(Resolution.RAW);
+            assertEquals(0, raw % 3, "ticks are all or nothing");
+            assertTrue(raw / 3 >= written - 31, raw / 3 + " ticks kept of " + written + ": more than a minute lost");
+            List<HistoryStore.Point> minutes = s.query("app", "cpu", 0, Long.MAX_VALUE, Resolution.MINUTE);
+            assertEquals(raw / 3, minutes.stream().mapToLong(HistoryStore.Point::n).sum(), "rollups = raw rows");
+            List<HistoryStore.Point> hours = s.query("app", "cpu", 0, Long.MAX_VALUE, Resolution.HOUR);
+            assertEquals(raw / 3, hours.stream().mapToLong(HistoryStore.Point::n).sum());
+        }
+    }
+
+    @Test
     void eachResolutionIsPrunedAtItsRetention() {
         try (HistoryStore s = HistoryStore.open(tmp.resolve("p.db"))) {
             s.write(T0, List.of(new Sample("a", "m", 1)));
@@ -102,6 +172,9 @@ class HistoryStoreTest {
             // The rollups were written in the same transactions: they count exactly the raw samples.
             List<HistoryStore.Point> hours = s.query("app", "cpu", 0, Long.MAX_VALUE, Resolution.HOUR);
             assertEquals(raw / 3, hours.stream().mapToLong(HistoryStore.Point::n).sum());
+            List<HistoryStore.Point> minutes = s.query("app", "cpu", 0, Long.MAX_VALUE, Resolution.MINUTE);
+            assertEquals(raw / 3, minutes.stream().mapToLong(HistoryStore.Point::n).sum());
+            assertTrue(s.recoveredRollups(), "the minute the kill cut short was folded in from the raw rows");
             assertNotNull(s.summary("host", "cpu", 1_700_000_000_000L, Long.MAX_VALUE, 1_700_000_000_000L + HOUR));
             s.write(1_700_000_000_000L + HOUR, List.of(new Sample("app", "cpu", 1)));
         }

@@ -12,6 +12,8 @@ import java.nio.file.Path;
 public final class NetlinkSocket implements AutoCloseable {
     public static final int NETLINK_ROUTE = 0;
     public static final int NETLINK_NETFILTER = 12;
+    /** The kernel connector (process events: {@code CN_IDX_PROC}); only in the initial network namespace. */
+    public static final int NETLINK_CONNECTOR = 11;
 
     static final int AF_NETLINK = 16;
     static final int SOCK_RAW = 3;
@@ -20,6 +22,9 @@ public final class NetlinkSocket implements AutoCloseable {
     static final int SO_SNDBUF = 7;
     static final int SO_RCVBUF = 8;
     static final int SO_RCVTIMEO = 20;
+    static final int SO_RCVBUFFORCE = 33;
+    static final int MSG_DONTWAIT = 0x40;
+    static final int MSG_TRUNC = 0x20;
     static final int SOL_NETLINK = 270;
     static final int NETLINK_EXT_ACK = 11;
     static final int SOCKADDR_NL_SIZE = 12;
@@ -30,12 +35,13 @@ public final class NetlinkSocket implements AutoCloseable {
     private final int portId;
     private final ByteBuffer kernelAddress;
 
-    private NetlinkSocket(int protocol, int fd, String name) {
+    private NetlinkSocket(int protocol, int fd, String name, int groups) {
         this.protocol = protocol;
         this.fd = fd;
         this.name = name;
         LibC c = Native.libc();
         ByteBuffer local = sockaddr(0);
+        local.putInt(8, groups);
         try {
             Native.check(c.bind(fd, local, SOCKADDR_NL_SIZE), "bind", name);
             ByteBuffer bound = ByteBuffer.allocateDirect(SOCKADDR_NL_SIZE).order(ByteOrder.nativeOrder());
@@ -53,7 +59,17 @@ public final class NetlinkSocket implements AutoCloseable {
     public static NetlinkSocket open(int protocol) {
         String name = "netlink socket (protocol " + protocol + ")";
         int fd = (int) Native.check(Native.libc().socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol), "socket", name);
-        return new NetlinkSocket(protocol, fd, name);
+        return new NetlinkSocket(protocol, fd, name, 0);
+    }
+
+    /**
+     * Opens a netlink socket of {@code protocol} bound to the multicast {@code groups} (a bit mask, {@code nl_groups}
+     * of the bind address), in this thread's network namespace.
+     */
+    public static NetlinkSocket openMulticast(int protocol, int groups) {
+        String name = "netlink socket (protocol " + protocol + ", groups " + groups + ")";
+        int fd = (int) Native.check(Native.libc().socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol), "socket", name);
+        return new NetlinkSocket(protocol, fd, name, groups);
     }
 
     /** Opens a netlink socket bound to the network namespace at {@code netns} ({@code null}: this one). */
@@ -77,6 +93,11 @@ public final class NetlinkSocket implements AutoCloseable {
 
     public void setReceiveBufferSize(int bytes) {
         setIntOption(SOL_SOCKET, SO_RCVBUF, bytes, "SO_RCVBUF");
+    }
+
+    /** Sets the receive buffer above net.core.rmem_max (needs CAP_NET_ADMIN): for bursts of multicast messages. */
+    public void forceReceiveBufferSize(int bytes) {
+        setIntOption(SOL_SOCKET, SO_RCVBUFFORCE, bytes, "SO_RCVBUFFORCE");
     }
 
     public void setSendBufferSize(int bytes) {
@@ -105,13 +126,28 @@ public final class NetlinkSocket implements AutoCloseable {
      * the end of the datagram. A datagram larger than the space left fails with EMSGSIZE rather than being cut.
      */
     public int receive(ByteBuffer into) {
+        int n = receive(into, MSG_TRUNC /* report the real size */);
+        return n;
+    }
+
+    /**
+     * Like {@link #receive} but never waits: returns -1 when no datagram is queued. A multicast listener that fell
+     * behind gets {@code KernelException} with {@link Errno#ENOBUFS} once (messages were dropped); the socket stays
+     * usable and the next call returns what came after.
+     */
+    public int tryReceive(ByteBuffer into) {
+        return receive(into, MSG_TRUNC | MSG_DONTWAIT);
+    }
+
+    private int receive(ByteBuffer into, int flags) {
         int room = into.remaining();
         int[] addrLen = {SOCKADDR_NL_SIZE};
         ByteBuffer from = ByteBuffer.allocate(SOCKADDR_NL_SIZE);
         long n;
         do {
-            n = Native.libc().recvfrom(requireOpen(), into, room, 0x20 /* MSG_TRUNC: report the real size */, from, addrLen);
+            n = Native.libc().recvfrom(requireOpen(), into, room, flags, from, addrLen);
         } while (n < 0 && Native.lastErrno() == Errno.EINTR);
+        if (n < 0 && (flags & MSG_DONTWAIT) != 0 && Native.lastErrno() == Errno.EAGAIN) return -1;
         Native.check(n, "recvmsg", name);
         if (n > room) {
             throw new KernelException("recvmsg", name, Errno.EMSGSIZE,

@@ -25,7 +25,8 @@ import org.poolwarden.testkit.Lab;
  *
  * <p>Sizes: -Dpw.bench.apps (500), -Dpw.bench.processes (5000), -Dpw.bench.seconds (30), -Dpw.bench.reloads (12);
  * the agent's JVM options: -Dpw.bench.jvm="-Xmx64m ..." (default: bin/agent-jvm-options, what the launcher uses),
- * with -Dpw.bench.name naming the result file (agent-process).
+ * with -Dpw.bench.name naming the result file (agent-process). The result also has the CPU per thread name
+ * ({@code cpuPercentByThread}); -Dpw.bench.jfr=FILE records the agent with JFR and dumps it after the CPU window.
  */
 @Tag("bench")
 @KernelTest(needs = {"java", "ip", "nsenter", "kill", "sleep", "bash"}, libraries = "libnftables.so.1")
@@ -41,6 +42,8 @@ class AgentProcessBench {
     /** -Dpw.bench.profile=true: a jcmd thread dump each second; the control thread's top frames are counted. */
     static final boolean PROFILE = Boolean.getBoolean("pw.bench.profile");
     static final String NAME = System.getProperty("pw.bench.name", "agent-process");
+    /** -Dpw.bench.jfr=FILE: record the agent with JFR (profile settings) and dump it after the CPU window. */
+    static final String JFR = System.getProperty("pw.bench.jfr", "");
 
     @TempDir
     Path tmp;
@@ -89,7 +92,7 @@ class AgentProcessBench {
             Lab.Host b = lab.host("b");
             Lab.Link link = lab.link(a, "10.77.0.1/24", b, "10.77.0.2/24");
             try (AgentProcess agent = new AgentProcess(jar, tmp, lab.prefix(), a.netns(), link.ifA(),
-                    JVM)) {
+                    JFR.isEmpty() ? JVM : jvmWithJfr())) {
                 int weight = 200;
                 agent.writeConfig(config(link.ifA(), token, weight));
                 agent.start();
@@ -102,6 +105,7 @@ class AgentProcessBench {
                 Thread.sleep(5_000); // steady state: JIT warm, first samples taken
 
                 long[] s0 = stat(pid);
+                java.util.Map<Long, Object[]> threads0 = threadTicks(pid);
                 long t0 = System.nanoTime();
                 long maxRss = 0;
                 java.util.Map<String, Integer> frames = new java.util.TreeMap<>();
@@ -111,7 +115,9 @@ class AgentProcessBench {
                     if (PROFILE) sampleControlThread(pid, frames);
                 }
                 long[] s1 = stat(pid);
+                java.util.Map<Long, Object[]> threads1 = threadTicks(pid);
                 double wall = (System.nanoTime() - t0) / 1e9;
+                if (!JFR.isEmpty()) Lab.run(List.of("jcmd", Long.toString(pid), "JFR.dump", "filename=" + JFR));
                 double cpuSeconds = ((s1[0] - s0[0]) + (s1[1] - s0[1])) / 100.0; // USER_HZ
                 double cpuPercentOfCore = cpuSeconds / wall * 100;
 
@@ -142,6 +148,8 @@ class AgentProcessBench {
                 j.put("cpuSeconds", cpuSeconds);
                 j.put("cpuPercentOfOneCore", cpuPercentOfCore);
                 j.put("rssMaxMiB", maxRss / 1024.0);
+                ObjectNode byThread = j.putObject("cpuPercentByThread");
+                threadPercents(threads0, threads1, wall).forEach(byThread::put);
                 ArrayNode lat = j.putArray("configChangeToKernelMillis");
                 for (double d : latencies) lat.add(d);
                 j.put("configChangeToKernelMedianMillis", percentile(sorted, 50));
@@ -188,6 +196,47 @@ class AgentProcessBench {
                 if (kill.size() > 2) Lab.run(kill);
             }
         }
+    }
+
+    static List<String> jvmWithJfr() {
+        List<String> j = new ArrayList<>(JVM);
+        j.add("-XX:StartFlightRecording=settings=profile");
+        return j;
+    }
+
+    /** tid → {name, utime + stime in clock ticks} of every thread of the process. */
+    static java.util.Map<Long, Object[]> threadTicks(long pid) throws java.io.IOException {
+        java.util.Map<Long, Object[]> out = new java.util.HashMap<>();
+        try (var dirs = Files.list(Path.of("/proc/" + pid + "/task"))) {
+            for (Path d : dirs.toList()) {
+                try {
+                    String s = Files.readString(d.resolve("stat"));
+                    String name = s.substring(s.indexOf('(') + 1, s.lastIndexOf(')'));
+                    String[] f = s.substring(s.lastIndexOf(')') + 2).split(" ");
+                    out.put(Long.parseLong(d.getFileName().toString()),
+                            new Object[] {name, Long.parseLong(f[11]) + Long.parseLong(f[12])});
+                } catch (java.io.IOException e) {
+                    // the thread ended between the listing and the read
+                }
+            }
+        }
+        return out;
+    }
+
+    /** CPU % of a core per thread name over the window (threads of one name added up), largest first. */
+    static java.util.Map<String, Double> threadPercents(java.util.Map<Long, Object[]> before,
+                                                       java.util.Map<Long, Object[]> after, double wall) {
+        java.util.Map<String, Long> ticks = new java.util.HashMap<>();
+        after.forEach((tid, v) -> {
+            Object[] b = before.get(tid);
+            long d = (long) v[1] - (b == null ? 0 : (long) b[1]);
+            ticks.merge((String) v[0], d, Long::sum);
+        });
+        java.util.Map<String, Double> out = new java.util.LinkedHashMap<>();
+        ticks.entrySet().stream().filter(e -> e.getValue() > 0)
+                .sorted((x, y) -> Long.compare(y.getValue(), x.getValue()))
+                .forEach(e -> out.put(e.getKey(), e.getValue() / 100.0 / wall * 100));
+        return out;
     }
 
     /** Nearest-rank percentile of ascending values. */
