@@ -126,6 +126,8 @@ public final class PipeShareCoordinator implements ExchangeListener {
         /** The pipe's app classes in HTB order, and each one's booked bytes per interval (same index). */
         final String[] appIds;
         final long[] bookedPerTick;
+        /** The sum of {@link #bookedPerTick}: this host's booking, published so that silent peers reserve it. */
+        long bookingPerTick;
         PipeDemandEntry published;
         final String demandKey;
 
@@ -517,8 +519,10 @@ public final class PipeShareCoordinator implements ExchangeListener {
             for (Granted gr : s.bookings.grants()) {
                 perTick.put(gr.id(), (long) Math.floor(gr.granted() * cfg.tickSeconds()));
             }
+            s.bookingPerTick = 0;
             for (int i = 0; i < s.appIds.length; i++) {
                 s.bookedPerTick[i] = perTick.getOrDefault(s.appIds[i], 0L);
+                s.bookingPerTick += s.bookedPerTick[i];
             }
             for (InsufficiencyTracker.Event ev : s.insufficiency.update(s.bookings.insufficient())) {
                 if (ev instanceof InsufficiencyTracker.Short sh) {
@@ -588,7 +592,7 @@ public final class PipeShareCoordinator implements ExchangeListener {
             }
         }
         PipeDemandEntry mine = new PipeDemandEntry(cfg.pipeId(), interval, booked,
-                unbooked + s.ledger.overdraft(), Math.max(1, active));
+                unbooked + s.ledger.overdraft(), Math.max(1, active), s.bookingPerTick);
         int live = 0;
         for (PeerPipeState p : inputs) {
             if (p.liveness() != Liveness.DEAD) {
@@ -624,10 +628,12 @@ public final class PipeShareCoordinator implements ExchangeListener {
         }
         double fair = cfg.bytesPerInterval() / Math.max(1, members);
         double x = cfg.republishChange();
-        if (mine.bookedBytes() > last.bookedBytes() || moved(last.bookedBytes(), mine.bookedBytes(), fair, x)
+        if (mine.bookingBytes() != last.bookingBytes() || mine.bookedBytes() > last.bookedBytes()
+                || moved(last.bookedBytes(), mine.bookedBytes(), fair, x)
                 || (last.bookedBytes() > 0) != (mine.bookedBytes() > 0)) {
             // a guarantee does not wait: any rise of booked bytes goes out at once, or the grant falls short of
-            // it (few hosts book, and booked bytes stay put while their queues are backlogged)
+            // it (few hosts book, and booked bytes stay put while their queues are backlogged); a new booking
+            // goes out at once too, so that peers reserve it if they stop hearing this host
             return true;
         }
         if (age < cfg.publishGap(members)) {
@@ -736,16 +742,24 @@ public final class PipeShareCoordinator implements ExchangeListener {
 
     /**
      * Every member's liveness as this tick counts it (self included), computed once per tick for all pipes. The
-     * map's iteration order is its id order, so every pipe sees the members in the same order.
+     * map iterates in allocator host-id order (the decimal strings' order), so the allocator finds its input
+     * sorted and skips sorting it.
      */
     private Map<Long, Liveness> tickLiveness() {
         if (tickLiveness == null) {
-            tickLiveness = new LinkedHashMap<>();
+            TreeMap<String, Long> byHostId = new TreeMap<>();
+            Map<Long, Liveness> state = new HashMap<>();
             for (MemberView m : members()) {
-                tickLiveness.put(m.id(), gone(m) ? Liveness.DEAD
+                byHostId.put(hostIds.computeIfAbsent(m.id(), PipeShareCoordinator::hostId), m.id());
+                state.put(m.id(), gone(m) ? Liveness.DEAD
                         : m.state() == MemberState.ALIVE ? Liveness.ALIVE : Liveness.SUSPECT);
             }
-            tickLiveness.put(exchange.selfId(), Liveness.ALIVE);
+            byHostId.put(selfId, exchange.selfId());
+            state.put(exchange.selfId(), Liveness.ALIVE);
+            tickLiveness = new LinkedHashMap<>();
+            for (Long id : byHostId.values()) {
+                tickLiveness.put(id, state.get(id));
+            }
         }
         return tickLiveness;
     }
@@ -764,7 +778,7 @@ public final class PipeShareCoordinator implements ExchangeListener {
         if (s.pipe.participants().isEmpty()) {
             who = tickLiveness();
         } else {
-            who = new HashMap<>();
+            who = new LinkedHashMap<>();
             for (Map.Entry<Long, Liveness> m : tickLiveness().entrySet()) {
                 if (s.pipe.participants().contains(m.getKey())) {
                     who.put(m.getKey(), m.getValue());
@@ -798,17 +812,19 @@ public final class PipeShareCoordinator implements ExchangeListener {
             }
             PipeDemandEntry d = pick(peer, interval - decisionLag + 1);
             String host = hostIds.computeIfAbsent(id, PipeShareCoordinator::hostId);
-            if (d != null && id != exchange.selfId() && d.bookedBytes() > bookedLimit) {
-                // nobody can have more booked bytes than the pipe's bookings add up to: the excess is a claim
-                // without a guarantee, moved to unbooked (NaN and negatives are the allocator's to reject)
+            if (d != null && id != exchange.selfId()
+                    && (d.bookedBytes() > bookedLimit || d.bookingBytes() > bookedLimit)) {
+                // nobody can have more booked bytes (or a larger booking) than the pipe's bookings add up to: the
+                // excess is a claim without a guarantee, moved to unbooked (NaN and negatives are the allocator's)
                 counters.increment(Counter.DEMAND_CLAMPED);
-                d = new PipeDemandEntry(d.pipeId(), d.interval(), bookedLimit,
-                        d.unbookedBytes() + (d.bookedBytes() - bookedLimit), d.activeClasses());
+                double b = Math.min(d.bookedBytes(), bookedLimit);
+                d = new PipeDemandEntry(d.pipeId(), d.interval(), b, d.unbookedBytes() + (d.bookedBytes() - b),
+                        d.activeClasses(), Math.min(d.bookingBytes(), bookedLimit));
             }
             out.add(d == null
-                    ? new PeerPipeState(host, 0, 0, 1, PeerPipeState.NEVER, w.getValue())
+                    ? new PeerPipeState(host, 0, 0, 1, PeerPipeState.NEVER, w.getValue(), 0)
                     : new PeerPipeState(host, d.bookedBytes(), d.unbookedBytes(), d.activeClasses(), d.interval(),
-                            w.getValue()));
+                            w.getValue(), d.bookingBytes()));
         }
         return out;
     }

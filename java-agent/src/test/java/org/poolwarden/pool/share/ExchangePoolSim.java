@@ -259,7 +259,7 @@ final class ExchangePoolSim {
                     credits += c.grant("pipe").map(HostGrant::creditBytes).orElse(0L);
                     PipeDemandEntry d = c.published("pipe").orElseThrow();
                     perfect.add(new PeerPipeState(PipeShareCoordinator.hostId(h), d.bookedBytes(), d.unbookedBytes(),
-                            d.activeClasses(), d.interval(), Liveness.ALIVE));
+                            d.activeClasses(), d.interval(), Liveness.ALIVE, d.bookingBytes()));
                 }
                 if (knowing > 0 && detected < 0) {
                     detected = t;
