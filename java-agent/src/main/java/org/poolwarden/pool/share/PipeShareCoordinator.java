@@ -19,7 +19,6 @@ import org.poolwarden.pool.cpu.CpuAllocation;
 import org.poolwarden.pool.cpu.HostCpu;
 import org.poolwarden.pool.cpu.Instances;
 import org.poolwarden.pool.cpu.PoolCpuAllocator;
-import org.poolwarden.pool.pipe.AppClassDemand;
 import org.poolwarden.pool.pipe.ClassRate;
 import org.poolwarden.pool.pipe.HostClassSplitter;
 import org.poolwarden.pool.pipe.HostGrant;
@@ -126,6 +125,9 @@ public final class PipeShareCoordinator implements ExchangeListener {
         /** The pipe's app classes in HTB order, and each one's booked bytes per interval (same index). */
         final String[] appIds;
         final long[] bookedPerTick;
+        /** This round's queue per class (same index), reused every round: no object per class. */
+        final long[] booked;
+        final long[] unbooked;
         /** The sum of {@link #bookedPerTick}: this host's booking, published so that silent peers reserve it. */
         long bookingPerTick;
         PipeDemandEntry published;
@@ -136,14 +138,26 @@ public final class PipeShareCoordinator implements ExchangeListener {
             this.demandKey = ShareCodec.demandKey(pipe.pipeId());
             this.appIds = pipe.appMinors().keySet().toArray(new String[0]);
             this.bookedPerTick = new long[appIds.length];
+            this.booked = new long[appIds.length];
+            this.unbooked = new long[appIds.length];
             this.allocator = new SharedPipeAllocator(pipe.config());
         }
     }
 
     /** What this host holds from one peer for one pipe: the last few decoded entries, newest first. */
     private static final class Peer {
+        final String hostId;
         long version = Long.MIN_VALUE;
         final ArrayDeque<PipeDemandEntry> history = new ArrayDeque<>(HISTORY);
+        /** What the last round handed the allocator, reused while entry and liveness stay (most rounds). */
+        PipeDemandEntry usedEntry;
+        Liveness usedLiveness;
+        double usedLimit;
+        PeerPipeState used;
+
+        Peer(long memberId) {
+            this.hostId = hostId(memberId);
+        }
     }
 
     /**
@@ -410,6 +424,9 @@ public final class PipeShareCoordinator implements ExchangeListener {
      * interval; old entries relayed late are older than the release.
      */
     private void heardAfterRelease(long id, PipeConfig cfg, PipeDemandEntry d) {
+        if (releasedAtNanos.isEmpty()) {
+            return; // the usual case, without boxing the id
+        }
         Long at = releasedAtNanos.get(id);
         if (at == null || d.interval() <= cfg.intervalAt(at)) {
             return;
@@ -534,7 +551,6 @@ public final class PipeShareCoordinator implements ExchangeListener {
                 }
             }
         }
-        List<AppClassDemand> apps = new ArrayList<>(s.appIds.length);
         long booked = 0;
         long unbooked = 0;
         int active = 0;
@@ -545,7 +561,8 @@ public final class PipeShareCoordinator implements ExchangeListener {
             long q = qb == null ? 0 : Math.max(0, qb);
             long b = Math.min(q, s.bookedPerTick[i]);
             long u = q - b;
-            apps.add(new AppClassDemand(app, b, u));
+            s.booked[i] = b;
+            s.unbooked[i] = u;
             booked += b;
             unbooked += u;
             if (u > 0) {
@@ -568,7 +585,7 @@ public final class PipeShareCoordinator implements ExchangeListener {
         }
         long usable = bucket ? g.creditBytes() : s.ledger.begin(g.creditBytes(), g.bookedBytes());
         s.begun = true;
-        s.rates = HostClassSplitter.split(cfg, g, usable, apps);
+        s.rates = HostClassSplitter.split(cfg, g, usable, s.appIds, s.booked, s.unbooked, s.appIds.length);
         if (tc != null) {
             enforce(s);
         }
@@ -580,9 +597,8 @@ public final class PipeShareCoordinator implements ExchangeListener {
             booked = 0;
             unbooked = 0;
             active = 0;
-            for (int i = 0; i < apps.size(); i++) {
-                AppClassDemand d = apps.get(i);
-                long left = Math.max(0, d.bookedBytes() + d.unbookedBytes() - Math.max(0, s.rates.get(i).expectedBytes()));
+            for (int i = 0; i < s.appIds.length; i++) {
+                long left = Math.max(0, s.booked[i] + s.unbooked[i] - Math.max(0, s.rates.get(i).expectedBytes()));
                 long b = Math.min(left, s.bookedPerTick[i]);
                 booked += b;
                 unbooked += left - b;
@@ -606,7 +622,7 @@ public final class PipeShareCoordinator implements ExchangeListener {
             return;
         }
         s.published = mine;
-        remember(s.peers.computeIfAbsent(exchange.selfId(), k -> new Peer()), mine);
+        remember(s.peers.computeIfAbsent(exchange.selfId(), Peer::new), mine);
         exchange.publish(s.demandKey, ShareCodec.encodeDemand(mine));
         counters.increment(Counter.DEMAND_PUBLISHED);
     }
@@ -790,12 +806,18 @@ public final class PipeShareCoordinator implements ExchangeListener {
             who.putIfAbsent(p, released.contains(p) ? Liveness.DEAD : Liveness.ALIVE);
         }
         who.put(exchange.selfId(), Liveness.ALIVE);
-        s.peers.keySet().retainAll(who.keySet());
+        if (s.peers.size() > who.size()) {
+            s.peers.keySet().retainAll(who.keySet()); // members left (a swap is caught at the next departure)
+        }
 
         List<PeerPipeState> out = new ArrayList<>(who.size());
         for (Map.Entry<Long, Liveness> w : who.entrySet()) {
             long id = w.getKey();
-            Peer peer = s.peers.computeIfAbsent(id, k -> new Peer());
+            Peer peer = s.peers.get(id);
+            if (peer == null) {
+                peer = new Peer(id);
+                s.peers.put(id, peer);
+            }
             if (id != exchange.selfId()) {
                 Optional<Message.Entry> e = exchange.entry(id, key);
                 if (e.isPresent() && e.get().version() != peer.version) {
@@ -811,7 +833,13 @@ public final class PipeShareCoordinator implements ExchangeListener {
                 }
             }
             PipeDemandEntry d = pick(peer, interval - decisionLag + 1);
-            String host = hostIds.computeIfAbsent(id, PipeShareCoordinator::hostId);
+            if (peer.used != null && d == peer.usedEntry && w.getValue() == peer.usedLiveness
+                    && bookedLimit == peer.usedLimit) {
+                out.add(peer.used);
+                continue;
+            }
+            PipeDemandEntry picked = d;
+            String host = peer.hostId;
             if (d != null && id != exchange.selfId()
                     && (d.bookedBytes() > bookedLimit || d.bookingBytes() > bookedLimit)) {
                 // nobody can have more booked bytes (or a larger booking) than the pipe's bookings add up to: the
@@ -821,10 +849,15 @@ public final class PipeShareCoordinator implements ExchangeListener {
                 d = new PipeDemandEntry(d.pipeId(), d.interval(), b, d.unbookedBytes() + (d.bookedBytes() - b),
                         d.activeClasses(), Math.min(d.bookingBytes(), bookedLimit));
             }
-            out.add(d == null
+            PeerPipeState state = d == null
                     ? new PeerPipeState(host, 0, 0, 1, PeerPipeState.NEVER, w.getValue(), 0)
                     : new PeerPipeState(host, d.bookedBytes(), d.unbookedBytes(), d.activeClasses(), d.interval(),
-                            w.getValue(), d.bookingBytes()));
+                            w.getValue(), d.bookingBytes());
+            peer.usedEntry = picked;
+            peer.usedLiveness = w.getValue();
+            peer.usedLimit = bookedLimit;
+            peer.used = state;
+            out.add(state);
         }
         return out;
     }
