@@ -76,7 +76,7 @@
  * <h2>Wiring (for the exchange)</h2>
  * Done by {@link org.poolwarden.pool.share.PipeShareCoordinator} (sub-package {@code share}); the recipe it follows:
  * Each tick, per pipe: publish this host's entry (booked = queued under bookings, at most the booking per tick;
- * unbooked = the rest plus {@code OverdraftLedger.overdraft()}), build the list of all members' last entries with
+ * unbooked = the rest plus {@code OverdraftLedger.overdraft()}; booking = the sum of its classes' bookings per tick), build the list of all members' last entries with
  * their tick numbers and membership liveness, call {@code SharedPipeAllocator.allocate(now, entries)}, take this
  * host's grant, {@code usable = ledger.begin(grant.creditBytes())}, {@code HostClassSplitter.split(...)} for the tc
  * adapter, and {@code ledger.sent(bytes)} from the class counters.

@@ -91,17 +91,18 @@ class PoolSimBench {
             if (r.params().refreshIntervals() == 1) {
                 continue; // the comparison runs show what the exchange cannot carry
             }
-            // the targets that the exchange-backed pool meets (utilisation >= 95% and bookings met in
-            // 100% of intervals are reported, not asserted: 95.2-97.0% and 99.92-100% measured, see README)
+            // the targets that the exchange-backed pool meets (utilisation >= 95% is reported, not asserted:
+            // 94.9-97.5% measured, see README)
             assertTrue(r.overshootAvgPct() <= 2, run + "average overshoot " + r.overshootAvgPct());
             assertTrue(r.overshootWorst1sPct() <= 10, run + "worst 1 s overshoot " + r.overshootWorst1sPct());
             assertTrue(r.partitionOvershootWorst1sPct() <= 100 * PipeConfig.DEFAULT_PARTITION_SLACK / 2,
                     run + "partition overshoot " + r.partitionOvershootWorst1sPct());
             assertTrue(r.jainVsOracle() >= 0.99, run + "Jain " + r.jainVsOracle());
+            assertTrue(r.bookedMetPct() >= 100, run + "bookings met in " + r.bookedMetPct() + "% of checks");
             assertTrue(r.reconvergeRounds() >= 0 && r.reconvergeRounds() <= 2, run + "re-convergence "
                     + r.reconvergeRounds());
         }
-        assertTrue(cpu.meanMicros() > 0 && cpu.meanMicros() <= 1000, "cpu per round " + cpu.meanMicros());
+        assertTrue(cpu.p99Micros() > 0 && cpu.p99Micros() <= 1000, "cpu per round, p99 " + cpu.p99Micros());
     }
 
     /** Runs for diagnosis: {@code -Dpw.bench.one=HOSTS,LOAD,SEED[,LAG][;...]} (with {@code -Dpw.bench.misses=true}). */
@@ -195,6 +196,9 @@ class PoolSimBench {
                 c.setPolicy("pipe/p" + p + "/app" + a, PolicyCatalog.body(0.1, 1));
             }
         }
+        // the simulations before leave a heap full of garbage: collect it now, or concurrent marking charges its
+        // barrier work to the measured thread (p99 of 4.7 ms instead of 0.6 ms seen after the 128-host runs)
+        System.gc();
         ThreadMXBean mx = ManagementFactory.getThreadMXBean();
         long tick = PipeConfig.DEFAULT_TICK_NANOS;
         int warm = withTc ? 300 : 2000;

@@ -42,8 +42,9 @@ public final class BenchJson {
                 continue;
             }
             try {
-                sb.append('"').append(c.getName()).append("\": ").append(num(c.getAccessor().invoke(result)))
-                        .append(", ");
+                java.lang.reflect.Method m = c.getAccessor();
+                m.setAccessible(true); // result records are package-private in their benchmark's package
+                sb.append('"').append(c.getName()).append("\": ").append(num(m.invoke(result))).append(", ");
             } catch (ReflectiveOperationException e) {
                 throw new IllegalStateException(e);
             }
