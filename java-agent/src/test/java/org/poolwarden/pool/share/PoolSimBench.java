@@ -78,7 +78,9 @@ class PoolSimBench {
                 + "partition 35-37 s; 60 s measured after 2 s of warm-up; lag = which interval's entries a round uses "
                 + "(1: the previous one); intervalMillis = the pipe interval (rounds and demand entries), the exchange "
                 + "itself always gossips every 50 ms; staleFractionOfPeerRounds = share of (host, peer, round) "
-                + "counted only by reservation; falseReleases = members released that had not been killed",
+                + "counted only by reservation; falseReleases = members released that had not been killed; "
+                + "overshootWorst1sPct = worst 1 s window starting 2 s or more after demand started on every host "
+                + "at once (t = 0), onsetOvershootWorst1sPct = worst window starting before that",
                 BenchJson.map("overshootAvgPct", 2, "overshootWorst1sPct", 10, "utilisationSustainedPct", 95,
                         "jainVsOracle", 0.99, "bookedMetPct", 100, "reconvergeRounds", 2, "cpuMicrosPerRound", 1000),
                 runs, BenchJson.map("cpu", cpu.json(), "cpuWithFakeTc", cpuTc.json()));
