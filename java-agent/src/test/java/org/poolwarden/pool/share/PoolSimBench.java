@@ -79,8 +79,9 @@ class PoolSimBench {
                 + "(1: the previous one); intervalMillis = the pipe interval (rounds and demand entries), the exchange "
                 + "itself always gossips every 50 ms; staleFractionOfPeerRounds = share of (host, peer, round) "
                 + "counted only by reservation; falseReleases = members released that had not been killed; "
-                + "overshootWorst1sPct = worst 1 s window starting 2 s or more after demand started on every host "
-                + "at once (t = 0), onsetOvershootWorst1sPct = worst window starting before that",
+                + "overshootWorst1sPct = worst 1 s window over all windows, including the start of demand on every "
+                + "host at once (t = 0), overshootWorst1sEndSec = where that window ends; diagWorst1sAfterOnsetPct "
+                + "= diagnostic only, the worst window starting 2 s or more after that onset",
                 BenchJson.map("overshootAvgPct", 2, "overshootWorst1sPct", 10, "utilisationSustainedPct", 95,
                         "jainVsOracle", 0.99, "bookedMetPct", 100, "reconvergeRounds", 2, "cpuMicrosPerRound", 1000),
                 runs, BenchJson.map("cpu", cpu.json(), "cpuWithFakeTc", cpuTc.json()));

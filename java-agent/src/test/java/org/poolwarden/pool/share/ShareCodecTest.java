@@ -28,6 +28,23 @@ class ShareCodecTest {
     }
 
     @Test
+    void theBookingIsLeftOutWhenItEqualsTheBookedBytes() throws Exception {
+        // most hosts book nothing (booked = booking = 0), booked classes are often backlogged (booked = booking):
+        // their entries keep the short form, which the exchange spreads faster (more entries per packet)
+        for (double[] bb : new double[][] {{0, 0}, {4_000, 4_000}, {Double.NaN, Double.NaN}}) {
+            PipeDemandEntry d = new PipeDemandEntry("w", 3, bb[0], 70, 2, bb[1]);
+            byte[] v = ShareCodec.encodeDemand(d);
+            assertEquals(ShareCodec.DEMAND_BYTES, v.length, "short form for booked = booking = " + bb[0]);
+            assertEquals(d, ShareCodec.decodeDemand("w", v));
+        }
+        // a booking above what is queued under it (an idle booked class) must travel, or silent peers reserve less
+        PipeDemandEntry idle = new PipeDemandEntry("w", 3, 0, 70, 2, 6_250);
+        byte[] v = ShareCodec.encodeDemand(idle);
+        assertEquals(ShareCodec.DEMAND_BOOKING_BYTES, v.length);
+        assertEquals(idle, ShareCodec.decodeDemand("w", v));
+    }
+
+    @Test
     void aDemandValueWithoutTheBookingDecodesWithItsBookedBytesAsBooking() throws Exception {
         // an agent from before the booking field: what it was reserved then (its last booked bytes) stays
         byte[] v = ShareCodec.encodeDemand(new PipeDemandEntry("w", 9, 1234, 50, 2, 99_999));
