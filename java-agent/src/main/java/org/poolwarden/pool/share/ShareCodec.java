@@ -18,7 +18,7 @@ import org.poolwarden.pool.policy.VersionedPolicy;
  */
 public final class ShareCodec {
 
-    /** The demand fields every agent writes; {@link #DEMAND_BOOKING_BYTES} with the booking appended. */
+    /** The demand fields every agent writes; {@link #DEMAND_BOOKING_BYTES} with the booking appended (if written). */
     static final int DEMAND_BYTES = 2 + 8 + 8 + 8 + 4;
     static final int DEMAND_BOOKING_BYTES = DEMAND_BYTES + 8;
 
@@ -45,9 +45,9 @@ public final class ShareCodec {
     /**
      * The booking is written only when it differs from the booked bytes: a value without it decodes with booking =
      * booked, which is exact for the hosts that book nothing (booked is then 0) and for those whose booked classes
-     * are backlogged. Entry size is what the exchange spreads per packet, and the 8 bytes on every host's entry
-     * made the simultaneous onset of demand at 128 hosts spread late enough to raise its worst second from 8.1% to
-     * 10.3% (README, "the worst second").
+     * are backlogged. Entry size decides how many entries a gossip packet carries: the 8 bytes on every host's
+     * entry slowed the spread of the simultaneous onset of demand at 128 hosts enough to raise its worst second
+     * from 8.1% to 10.3% (java-agent README, "the worst second").
      */
     public static byte[] encodeDemand(PipeDemandEntry d) {
         boolean withBooking = Double.compare(d.bookingBytes(), d.bookedBytes()) != 0;
