@@ -95,7 +95,7 @@ class PoolSimBench {
                 continue; // the comparison runs show what the exchange cannot carry
             }
             // the targets that the exchange-backed pool meets (utilisation >= 95% is reported, not asserted:
-            // 94.9-97.5% measured, see README)
+            // 92.7-98.5% measured, 95.6-97.4% at load 1.1, see README)
             assertTrue(r.overshootAvgPct() <= 2, run + "average overshoot " + r.overshootAvgPct());
             assertTrue(r.overshootWorst1sPct() <= 10, run + "worst 1 s overshoot " + r.overshootWorst1sPct());
             assertTrue(r.partitionOvershootWorst1sPct() <= 100 * PipeConfig.DEFAULT_PARTITION_SLACK / 2,
