@@ -24,15 +24,47 @@
  * </ul>
  *
  * <h2>Stale peers and the partition bound</h2>
- * A peer whose last entry is {@code k} ticks old (default 3), that never published, or whose entry was unusable is
- * not counted at zero: it is reserved {@code max(lastBooked, (1-beta) * Q / N)} where Q is the pipe's bytes per
- * tick, N the members not declared dead and beta the pipe's {@code partitionSlack} (default 0.05). If the pool
- * splits into m groups that cannot hear each other but agree on N, each group's hosts together take at most
- * {@code Q - (N - |g|)(1-beta)Q/N}, so all groups together take at most {@code Q + (m-1) * beta * Q}: 5% over for
- * a two-way split with the default. The bound needs no agreement on anybody's demand. It stops holding once
- * membership declares the other side dead (then each side releases the other's share): failure detection must be
- * slower than the partitions it should ride out. In the first k-1 ticks of a partition the other side is still
- * counted at its last published demand, which can overrun by as much as demand changed in those ticks.
+ * Every entry carries the host's booking C (its classes' guarantees per tick, queued or not) next to its booked
+ * bytes B (queued under the booking, so B &lt;= C). A peer whose last entry is {@code k} ticks past its refresh
+ * period (default 3), that never published, or whose entry was unusable is not counted at zero: it is reserved
+ * {@code max(C, f)} with {@code f = (1-beta) * Q / N}, where Q is the pipe's bytes per tick, N the members not
+ * declared dead and beta the pipe's {@code partitionSlack} (default 0.05). Within a view, fresh hosts' booked bytes
+ * go first (all of them while they fit beside the silent hosts' bookings, {@code sum B <= Q - sum C(silent)}, else
+ * cut proportionally into that room); the reservations come out of what is left (cut proportionally if they do not
+ * fit), then unbooked demand and the spare.
+ *
+ * <p><b>Bound.</b> Let the pool split into m groups that cannot hear each other but agree on N; group g's hosts
+ * hold its members' fresh entries and old entries of everybody else, so one view per group. Write {@code s_i} for
+ * host i's booked grant in its group's view, {@code R_g} for the reservations of g's view before they are cut and
+ * {@code T_g} for what g's hosts send. Since a view never hands out more than Q minus the (cut) reservations,
+ * {@code T_g <= max(Q - R_g, sum_{i in g} s_i)}: either the reservations fit beside the bookings and g takes at most
+ * {@code Q - R_g}, or they are cut to the room the bookings left and g takes its bookings. Call the groups of the
+ * second kind booked-bound, k of them. Assume (A) every silent host's booking as the others hold it is at least
+ * what it is granted: {@code s_j <= C_h(j)} for every group h that cannot hear j.
+ * <ul>
+ *   <li>k = 0: {@code T <= sum_g (Q - R_g) = m Q - sum_g R_g}, and each host is reserved at least f by each of the
+ *       m-1 groups that cannot hear it, so {@code T <= m Q - (m-1) N f = Q + (m-1) beta Q}.</li>
+ *   <li>0 &lt; k &lt; m: the m-k other groups each reserve a host j of a booked-bound group
+ *       {@code max(C_h(j), f)}; one of them covers {@code s_j} (A), the others at least f; every other host is
+ *       reserved at least f by each of the m-k-1 other groups that are not its own. So
+ *       {@code sum_{g not bound} R_g >= sum_{j bound} s_j + (m-k-1) N f} and
+ *       {@code T <= sum_{j bound} s_j + (m-k) Q - sum_{j bound} s_j - (m-k-1)(1-beta) Q = Q + (m-k-1) beta Q}.</li>
+ *   <li>k = m: {@code T = sum_all s}. Take any group g: its bookings fit beside the bookings it holds for the
+ *       others, {@code sum_{i in g} s_i <= Q - sum_{j not in g} C_g(j) <= Q - sum_{j not in g} s_j} (A), so
+ *       {@code T <= Q}.</li>
+ * </ul>
+ * Hence {@code T <= Q + (m-1) beta Q}: 5% over for a two-way split with the default, as when bookings came after
+ * the reservations, and without the silent hosts' floors cutting the bookings of a host that hears few others
+ * (the bookings misses of the 128-host simulation). Floors to whole bytes only lower T. Where (A) fails (a host's
+ * booking rose, by a policy change or a new class, while others could not hear it), replace {@code s_j} by
+ * {@code C_h(j)} in the argument: the overrun grows by at most {@code sum_j max_h (s_j - C_h(j))}, the bookings the
+ * other side did not know of. Both are jqwik properties ({@code PipeAllocatorPropertiesTest}, fixture
+ * {@code PartitionScenario}). With the minority cap of the coordinator (a host that hears no more than half of the
+ * members takes at most {@code max(Q / N, its booked grant)}) two groups overrun by at most beta / 2 when each
+ * booking fits in a fair share ({@code MinorityCapTest}). The bound stops holding once membership declares the
+ * other side dead (then each side releases the other's share): failure detection must be slower than the
+ * partitions it should ride out. In the first ticks of a partition the other side is still counted fresh at its
+ * last published demand, which can overrun by as much as demand changed in those ticks.
  *
  * <h2>Bad input</h2>
  * Config errors (a pipe of 0 B/s, factors outside [0,1], percentages outside (0,100]) throw
@@ -44,7 +76,7 @@
  * <h2>Wiring (for the exchange)</h2>
  * Done by {@link org.poolwarden.pool.share.PipeShareCoordinator} (sub-package {@code share}); the recipe it follows:
  * Each tick, per pipe: publish this host's entry (booked = queued under bookings, at most the booking per tick;
- * unbooked = the rest plus {@code OverdraftLedger.overdraft()}), build the list of all members' last entries with
+ * unbooked = the rest plus {@code OverdraftLedger.overdraft()}; booking = the sum of its classes' bookings per tick), build the list of all members' last entries with
  * their tick numbers and membership liveness, call {@code SharedPipeAllocator.allocate(now, entries)}, take this
  * host's grant, {@code usable = ledger.begin(grant.creditBytes())}, {@code HostClassSplitter.split(...)} for the tc
  * adapter, and {@code ledger.sent(bytes)} from the class counters.

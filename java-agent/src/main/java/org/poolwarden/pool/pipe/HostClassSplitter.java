@@ -1,6 +1,6 @@
 package org.poolwarden.pool.pipe;
 
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /** Turns this host's grant into per-application HTB rates (rate = booked share, ceil = host credit). */
@@ -16,68 +16,84 @@ public final class HostClassSplitter {
      * @param apps       this host's classes; result has the same order
      */
     public static List<ClassRate> split(PipeConfig cfg, HostGrant grant, long usable, List<AppClassDemand> apps) {
+        int n = apps.size();
+        String[] ids = new String[n];
+        long[] booked = new long[n];
+        long[] unbooked = new long[n];
+        for (int i = 0; i < n; i++) {
+            AppClassDemand a = apps.get(i);
+            ids[i] = a.appId();
+            booked[i] = a.bookedBytes();
+            unbooked[i] = a.unbookedBytes();
+        }
+        return split(cfg, grant, usable, ids, booked, unbooked, n);
+    }
+
+    /**
+     * The same over parallel arrays (the coordinator's per-pipe buffers, no object per class): the first {@code n}
+     * classes, {@code booked} and {@code unbooked} at least 0.
+     */
+    public static List<ClassRate> split(PipeConfig cfg, HostGrant grant, long usable, String[] appIds, long[] booked,
+                                        long[] unbooked, int n) {
         double tick = cfg.tickSeconds();
         long ceil = (long) Math.floor(usable / tick);
         long totalBooked = 0;
-        for (AppClassDemand a : apps) {
-            totalBooked += a.bookedBytes();
+        for (int i = 0; i < n; i++) {
+            totalBooked += booked[i];
         }
         double bookedShare = totalBooked == 0 ? 0 : Math.min(1.0, (double) grant.bookedBytes() / totalBooked);
-        int n = apps.size();
         double[] expected = new double[n];
         double left = usable;
-        double[] bookedPart = new double[n];
         // Booked first, scaled to the booked grant and to what is usable.
         double bookedTotal = 0;
         for (int i = 0; i < n; i++) {
-            bookedPart[i] = apps.get(i).bookedBytes() * bookedShare;
-            bookedTotal += bookedPart[i];
+            bookedTotal += booked[i] * bookedShare;
         }
         double bookedFit = bookedTotal > left ? left / bookedTotal : 1.0;
         for (int i = 0; i < n; i++) {
-            expected[i] = bookedPart[i] * bookedFit;
+            expected[i] = booked[i] * bookedShare * bookedFit;
             left -= expected[i];
         }
         left = Math.max(0, left);
         // The rest max-min among the classes' unbooked demand (what HTB's equal quanta approximate). Saturating
-        // a class only raises the level, so passes in list order need no sort.
-        boolean[] done = new boolean[n];
+        // a class only raises the level, so passes in list order need no sort; a class whose demand is above
+        // what is left in all stays unsaturated, so the passes run over the candidates only.
+        int[] open = new int[n];
         int remaining = 0;
         for (int i = 0; i < n; i++) {
-            if (apps.get(i).unbookedBytes() > 0) {
-                remaining++;
-            } else {
-                done[i] = true;
+            if (unbooked[i] > 0) {
+                open[remaining++] = i;
             }
         }
         boolean changed = true;
         while (changed && remaining > 0) {
             changed = false;
             double level = left / remaining;
-            for (int i = 0; i < n; i++) {
-                if (!done[i] && apps.get(i).unbookedBytes() <= level) {
-                    long d = apps.get(i).unbookedBytes();
+            int kept = 0;
+            for (int k = 0; k < remaining; k++) {
+                int i = open[k];
+                long d = unbooked[i];
+                if (d <= level) {
                     expected[i] += d;
                     left -= d;
-                    remaining--;
-                    done[i] = true;
                     changed = true;
+                } else {
+                    open[kept++] = i;
                 }
             }
+            remaining = kept;
         }
         if (remaining > 0) {
             double level = Math.max(0, left) / remaining;
-            for (int i = 0; i < n; i++) {
-                if (!done[i]) {
-                    expected[i] += level;
-                }
+            for (int k = 0; k < remaining; k++) {
+                expected[open[k]] += level;
             }
         }
-        List<ClassRate> out = new ArrayList<>(n);
+        ClassRate[] out = new ClassRate[n];
         for (int i = 0; i < n; i++) {
-            long rate = (long) Math.floor(bookedPart[i] / tick);
-            out.add(new ClassRate(apps.get(i).appId(), Math.min(rate, ceil), ceil, (long) Math.floor(expected[i])));
+            long rate = (long) Math.floor(booked[i] * bookedShare / tick);
+            out[i] = new ClassRate(appIds[i], Math.min(rate, ceil), ceil, (long) Math.floor(expected[i]));
         }
-        return out;
+        return Arrays.asList(out);
     }
 }

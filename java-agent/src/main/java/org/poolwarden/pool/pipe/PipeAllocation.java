@@ -22,6 +22,21 @@ public record PipeAllocation(String pipeId, long interval, double bytesPerInterv
     }
 
     public Optional<HostGrant> grant(String hostId) {
+        // grants are in host-id order: a binary search (called for every pipe every round)
+        int lo = 0;
+        int hi = grants.size() - 1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            int c = grants.get(mid).hostId().compareTo(hostId);
+            if (c < 0) {
+                lo = mid + 1;
+            } else if (c > 0) {
+                hi = mid - 1;
+            } else {
+                return Optional.of(grants.get(mid));
+            }
+        }
+        // not found, or constructed out of order by a caller: fall back to a scan
         for (HostGrant g : grants) {
             if (g.hostId().equals(hostId)) {
                 return Optional.of(g);

@@ -11,7 +11,7 @@ package org.poolwarden.pool.pipe;
  *                            Default 0.5 because we cannot know whether the spare is used early or late in the tick.
  * @param staleAfterIntervals a peer whose last entry is at least this many ticks old is stale (default 3: one lost
  *                            packet must not make a peer stale; 3 losses in a row at 5% loss is 1 in 8000)
- * @param partitionSlack      beta: a stale peer is reserved max(lastBooked, (1-beta)*capacity/members), so that
+ * @param partitionSlack      beta: a stale peer is reserved max(booking, (1-beta)*capacity/members), so that
  *                            m groups that cannot hear each other overrun the pipe by at most (m-1)*beta*capacity.
  *                            Default 0.05 (a two-way partition costs at most 5% overshoot).
  * @param unbookedSplit       how unbooked demand is cut when it does not all fit

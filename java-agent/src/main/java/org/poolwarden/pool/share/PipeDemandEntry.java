@@ -9,7 +9,14 @@ package org.poolwarden.pool.share;
  * @param bookedBytes   queued bytes covered by bookings (at most the bookings per interval)
  * @param unbookedBytes the rest of the queue plus the host's overdraft
  * @param activeClasses backlogged unbooked classes (weight for the max-min split)
+ * @param bookingBytes  the host's bookings per interval, queued or not (what its peers reserve for it while they
+ *                      cannot hear it); an entry from an agent that does not publish it carries its booked bytes
  */
 public record PipeDemandEntry(String pipeId, long interval, double bookedBytes, double unbookedBytes,
-                              int activeClasses) {
+                              int activeClasses, double bookingBytes) {
+
+    /** An entry whose booking is what it has queued under it (the format before bookings were published). */
+    public PipeDemandEntry(String pipeId, long interval, double bookedBytes, double unbookedBytes, int activeClasses) {
+        this(pipeId, interval, bookedBytes, unbookedBytes, activeClasses, bookedBytes);
+    }
 }

@@ -19,7 +19,6 @@ import org.poolwarden.pool.cpu.CpuAllocation;
 import org.poolwarden.pool.cpu.HostCpu;
 import org.poolwarden.pool.cpu.Instances;
 import org.poolwarden.pool.cpu.PoolCpuAllocator;
-import org.poolwarden.pool.pipe.AppClassDemand;
 import org.poolwarden.pool.pipe.ClassRate;
 import org.poolwarden.pool.pipe.HostClassSplitter;
 import org.poolwarden.pool.pipe.HostGrant;
@@ -126,6 +125,11 @@ public final class PipeShareCoordinator implements ExchangeListener {
         /** The pipe's app classes in HTB order, and each one's booked bytes per interval (same index). */
         final String[] appIds;
         final long[] bookedPerTick;
+        /** This round's queue per class (same index), reused every round: no object per class. */
+        final long[] booked;
+        final long[] unbooked;
+        /** The sum of {@link #bookedPerTick}: this host's booking, published so that silent peers reserve it. */
+        long bookingPerTick;
         PipeDemandEntry published;
         final String demandKey;
 
@@ -134,14 +138,26 @@ public final class PipeShareCoordinator implements ExchangeListener {
             this.demandKey = ShareCodec.demandKey(pipe.pipeId());
             this.appIds = pipe.appMinors().keySet().toArray(new String[0]);
             this.bookedPerTick = new long[appIds.length];
+            this.booked = new long[appIds.length];
+            this.unbooked = new long[appIds.length];
             this.allocator = new SharedPipeAllocator(pipe.config());
         }
     }
 
     /** What this host holds from one peer for one pipe: the last few decoded entries, newest first. */
     private static final class Peer {
+        final String hostId;
         long version = Long.MIN_VALUE;
         final ArrayDeque<PipeDemandEntry> history = new ArrayDeque<>(HISTORY);
+        /** What the last round handed the allocator, reused while entry and liveness stay (most rounds). */
+        PipeDemandEntry usedEntry;
+        Liveness usedLiveness;
+        double usedLimit;
+        PeerPipeState used;
+
+        Peer(long memberId) {
+            this.hostId = hostId(memberId);
+        }
     }
 
     /**
@@ -408,6 +424,9 @@ public final class PipeShareCoordinator implements ExchangeListener {
      * interval; old entries relayed late are older than the release.
      */
     private void heardAfterRelease(long id, PipeConfig cfg, PipeDemandEntry d) {
+        if (releasedAtNanos.isEmpty()) {
+            return; // the usual case, without boxing the id
+        }
         Long at = releasedAtNanos.get(id);
         if (at == null || d.interval() <= cfg.intervalAt(at)) {
             return;
@@ -517,8 +536,10 @@ public final class PipeShareCoordinator implements ExchangeListener {
             for (Granted gr : s.bookings.grants()) {
                 perTick.put(gr.id(), (long) Math.floor(gr.granted() * cfg.tickSeconds()));
             }
+            s.bookingPerTick = 0;
             for (int i = 0; i < s.appIds.length; i++) {
                 s.bookedPerTick[i] = perTick.getOrDefault(s.appIds[i], 0L);
+                s.bookingPerTick += s.bookedPerTick[i];
             }
             for (InsufficiencyTracker.Event ev : s.insufficiency.update(s.bookings.insufficient())) {
                 if (ev instanceof InsufficiencyTracker.Short sh) {
@@ -530,7 +551,6 @@ public final class PipeShareCoordinator implements ExchangeListener {
                 }
             }
         }
-        List<AppClassDemand> apps = new ArrayList<>(s.appIds.length);
         long booked = 0;
         long unbooked = 0;
         int active = 0;
@@ -541,7 +561,8 @@ public final class PipeShareCoordinator implements ExchangeListener {
             long q = qb == null ? 0 : Math.max(0, qb);
             long b = Math.min(q, s.bookedPerTick[i]);
             long u = q - b;
-            apps.add(new AppClassDemand(app, b, u));
+            s.booked[i] = b;
+            s.unbooked[i] = u;
             booked += b;
             unbooked += u;
             if (u > 0) {
@@ -564,7 +585,7 @@ public final class PipeShareCoordinator implements ExchangeListener {
         }
         long usable = bucket ? g.creditBytes() : s.ledger.begin(g.creditBytes(), g.bookedBytes());
         s.begun = true;
-        s.rates = HostClassSplitter.split(cfg, g, usable, apps);
+        s.rates = HostClassSplitter.split(cfg, g, usable, s.appIds, s.booked, s.unbooked, s.appIds.length);
         if (tc != null) {
             enforce(s);
         }
@@ -576,9 +597,8 @@ public final class PipeShareCoordinator implements ExchangeListener {
             booked = 0;
             unbooked = 0;
             active = 0;
-            for (int i = 0; i < apps.size(); i++) {
-                AppClassDemand d = apps.get(i);
-                long left = Math.max(0, d.bookedBytes() + d.unbookedBytes() - Math.max(0, s.rates.get(i).expectedBytes()));
+            for (int i = 0; i < s.appIds.length; i++) {
+                long left = Math.max(0, s.booked[i] + s.unbooked[i] - Math.max(0, s.rates.get(i).expectedBytes()));
                 long b = Math.min(left, s.bookedPerTick[i]);
                 booked += b;
                 unbooked += left - b;
@@ -588,7 +608,7 @@ public final class PipeShareCoordinator implements ExchangeListener {
             }
         }
         PipeDemandEntry mine = new PipeDemandEntry(cfg.pipeId(), interval, booked,
-                unbooked + s.ledger.overdraft(), Math.max(1, active));
+                unbooked + s.ledger.overdraft(), Math.max(1, active), s.bookingPerTick);
         int live = 0;
         for (PeerPipeState p : inputs) {
             if (p.liveness() != Liveness.DEAD) {
@@ -602,7 +622,7 @@ public final class PipeShareCoordinator implements ExchangeListener {
             return;
         }
         s.published = mine;
-        remember(s.peers.computeIfAbsent(exchange.selfId(), k -> new Peer()), mine);
+        remember(s.peers.computeIfAbsent(exchange.selfId(), Peer::new), mine);
         exchange.publish(s.demandKey, ShareCodec.encodeDemand(mine));
         counters.increment(Counter.DEMAND_PUBLISHED);
     }
@@ -624,10 +644,12 @@ public final class PipeShareCoordinator implements ExchangeListener {
         }
         double fair = cfg.bytesPerInterval() / Math.max(1, members);
         double x = cfg.republishChange();
-        if (mine.bookedBytes() > last.bookedBytes() || moved(last.bookedBytes(), mine.bookedBytes(), fair, x)
+        if (mine.bookingBytes() != last.bookingBytes() || mine.bookedBytes() > last.bookedBytes()
+                || moved(last.bookedBytes(), mine.bookedBytes(), fair, x)
                 || (last.bookedBytes() > 0) != (mine.bookedBytes() > 0)) {
             // a guarantee does not wait: any rise of booked bytes goes out at once, or the grant falls short of
-            // it (few hosts book, and booked bytes stay put while their queues are backlogged)
+            // it (few hosts book, and booked bytes stay put while their queues are backlogged); a new booking
+            // goes out at once too, so that peers reserve it if they stop hearing this host
             return true;
         }
         if (age < cfg.publishGap(members)) {
@@ -736,16 +758,24 @@ public final class PipeShareCoordinator implements ExchangeListener {
 
     /**
      * Every member's liveness as this tick counts it (self included), computed once per tick for all pipes. The
-     * map's iteration order is its id order, so every pipe sees the members in the same order.
+     * map iterates in allocator host-id order (the decimal strings' order), so the allocator finds its input
+     * sorted and skips sorting it.
      */
     private Map<Long, Liveness> tickLiveness() {
         if (tickLiveness == null) {
-            tickLiveness = new LinkedHashMap<>();
+            TreeMap<String, Long> byHostId = new TreeMap<>();
+            Map<Long, Liveness> state = new HashMap<>();
             for (MemberView m : members()) {
-                tickLiveness.put(m.id(), gone(m) ? Liveness.DEAD
+                byHostId.put(hostIds.computeIfAbsent(m.id(), PipeShareCoordinator::hostId), m.id());
+                state.put(m.id(), gone(m) ? Liveness.DEAD
                         : m.state() == MemberState.ALIVE ? Liveness.ALIVE : Liveness.SUSPECT);
             }
-            tickLiveness.put(exchange.selfId(), Liveness.ALIVE);
+            byHostId.put(selfId, exchange.selfId());
+            state.put(exchange.selfId(), Liveness.ALIVE);
+            tickLiveness = new LinkedHashMap<>();
+            for (Long id : byHostId.values()) {
+                tickLiveness.put(id, state.get(id));
+            }
         }
         return tickLiveness;
     }
@@ -764,7 +794,7 @@ public final class PipeShareCoordinator implements ExchangeListener {
         if (s.pipe.participants().isEmpty()) {
             who = tickLiveness();
         } else {
-            who = new HashMap<>();
+            who = new LinkedHashMap<>();
             for (Map.Entry<Long, Liveness> m : tickLiveness().entrySet()) {
                 if (s.pipe.participants().contains(m.getKey())) {
                     who.put(m.getKey(), m.getValue());
@@ -776,12 +806,18 @@ public final class PipeShareCoordinator implements ExchangeListener {
             who.putIfAbsent(p, released.contains(p) ? Liveness.DEAD : Liveness.ALIVE);
         }
         who.put(exchange.selfId(), Liveness.ALIVE);
-        s.peers.keySet().retainAll(who.keySet());
+        if (s.peers.size() > who.size()) {
+            s.peers.keySet().retainAll(who.keySet()); // members left (a swap is caught at the next departure)
+        }
 
         List<PeerPipeState> out = new ArrayList<>(who.size());
         for (Map.Entry<Long, Liveness> w : who.entrySet()) {
             long id = w.getKey();
-            Peer peer = s.peers.computeIfAbsent(id, k -> new Peer());
+            Peer peer = s.peers.get(id);
+            if (peer == null) {
+                peer = new Peer(id);
+                s.peers.put(id, peer);
+            }
             if (id != exchange.selfId()) {
                 Optional<Message.Entry> e = exchange.entry(id, key);
                 if (e.isPresent() && e.get().version() != peer.version) {
@@ -797,18 +833,31 @@ public final class PipeShareCoordinator implements ExchangeListener {
                 }
             }
             PipeDemandEntry d = pick(peer, interval - decisionLag + 1);
-            String host = hostIds.computeIfAbsent(id, PipeShareCoordinator::hostId);
-            if (d != null && id != exchange.selfId() && d.bookedBytes() > bookedLimit) {
-                // nobody can have more booked bytes than the pipe's bookings add up to: the excess is a claim
-                // without a guarantee, moved to unbooked (NaN and negatives are the allocator's to reject)
-                counters.increment(Counter.DEMAND_CLAMPED);
-                d = new PipeDemandEntry(d.pipeId(), d.interval(), bookedLimit,
-                        d.unbookedBytes() + (d.bookedBytes() - bookedLimit), d.activeClasses());
+            if (peer.used != null && d == peer.usedEntry && w.getValue() == peer.usedLiveness
+                    && bookedLimit == peer.usedLimit) {
+                out.add(peer.used);
+                continue;
             }
-            out.add(d == null
-                    ? new PeerPipeState(host, 0, 0, 1, PeerPipeState.NEVER, w.getValue())
+            PipeDemandEntry picked = d;
+            String host = peer.hostId;
+            if (d != null && id != exchange.selfId()
+                    && (d.bookedBytes() > bookedLimit || d.bookingBytes() > bookedLimit)) {
+                // nobody can have more booked bytes (or a larger booking) than the pipe's bookings add up to: the
+                // excess is a claim without a guarantee, moved to unbooked (NaN and negatives are the allocator's)
+                counters.increment(Counter.DEMAND_CLAMPED);
+                double b = Math.min(d.bookedBytes(), bookedLimit);
+                d = new PipeDemandEntry(d.pipeId(), d.interval(), b, d.unbookedBytes() + (d.bookedBytes() - b),
+                        d.activeClasses(), Math.min(d.bookingBytes(), bookedLimit));
+            }
+            PeerPipeState state = d == null
+                    ? new PeerPipeState(host, 0, 0, 1, PeerPipeState.NEVER, w.getValue(), 0)
                     : new PeerPipeState(host, d.bookedBytes(), d.unbookedBytes(), d.activeClasses(), d.interval(),
-                            w.getValue()));
+                            w.getValue(), d.bookingBytes());
+            peer.usedEntry = picked;
+            peer.usedLiveness = w.getValue();
+            peer.usedLimit = bookedLimit;
+            peer.used = state;
+            out.add(state);
         }
         return out;
     }

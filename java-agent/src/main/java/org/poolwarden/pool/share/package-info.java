@@ -7,7 +7,8 @@
  * codes in the value's first byte, a format byte after it, fields only ever appended):
  * <ul>
  *   <li>{@code pd/PIPE}: this host's demand on a pipe for one interval (interval number, booked and unbooked bytes,
- *       backlogged classes), one entry per host and pipe, published only when it is news: a booking that changed
+ *       backlogged classes, and its booking when that differs from the booked bytes: entry size is how many
+ *       entries a packet spreads), one entry per host and pipe, published only when it is news: a booking that changed
  *       (at once), unbooked demand that moved by more than {@code republishChange} of a fair share or of itself
  *       (at most once per publish gap, which grows with the pool: 8 new entries per interval pool-wide is what
  *       the exchange spreads), else a refresh every {@code refreshIntervals}. An entry counts as fresh for the

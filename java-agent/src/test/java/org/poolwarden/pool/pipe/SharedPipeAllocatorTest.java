@@ -96,6 +96,57 @@ class SharedPipeAllocatorTest {
     }
 
     @Test
+    void aSilentHostIsReservedItsBookingNotOnlyWhatItHadQueued() {
+        // b last published an empty booked queue but holds a booking of 400: if it starts using the booking while
+        // nobody hears it, that is already counted here
+        PipeAllocation a = SharedPipeAllocator.compute(PIPE, NOW, List.of(
+                PeerPipeState.alive("a", 0, 5000, NOW),
+                new PeerPipeState("b", 0, 0, 1, NOW - 3, Liveness.ALIVE, 400),
+                new PeerPipeState("c", 0, 0, 1, NOW - 3, Liveness.ALIVE, 0)));
+        assertEquals(400, grant(a, "b").entitlementBytes());
+        assertEquals(316, grant(a, "c").entitlementBytes());
+        assertEquals((long) Math.floor(1000 - 400 - 950 / 3.0), grant(a, "a").creditBytes());
+    }
+
+    @Test
+    void aHostThatHearsFewPeersStillGetsItsBookingFirst() {
+        // the 128-host pool simulation's booked misses: host h001 heard only 11 of 128 hosts; the 117 silent ones
+        // are reserved (1 - beta) Q / 128 each (3 of them their 5% booking), which left less than the fresh
+        // bookings. Bookings now go before those reservations, since every silent host reserves them too.
+        PipeConfig cfg = PipeConfig.of("wan", 125_000_000L); // 6.25 MB per interval
+        double q = cfg.bytesPerInterval();
+        List<PeerPipeState> view = new ArrayList<>();
+        for (int i = 1; i <= 128; i++) {
+            String id = String.format("h%03d", i);
+            double booking = i <= 4 ? 0.05 * q : 0;
+            boolean heard = i <= 11;
+            view.add(new PeerPipeState(id, heard ? booking : 0, heard ? 0.01 * q : 0, 1,
+                    heard ? NOW : NOW - cfg.freshIntervals(128) - 5, Liveness.ALIVE, booking));
+        }
+        view.set(5, view.get(5).withBooking(0)); // one fresh host without a booking (booked 0 already)
+        PipeAllocation a = SharedPipeAllocator.compute(cfg, NOW, view);
+        assertFalse(a.bookedScaled());
+        for (int i = 1; i <= 4; i++) {
+            assertEquals((long) Math.floor(0.05 * q), grant(a, String.format("h%03d", i)).bookedBytes());
+        }
+        assertTrue(a.totalCredit() + a.grants().stream().filter(HostGrant::stale)
+                .mapToLong(HostGrant::entitlementBytes).sum() <= q);
+        // the reservations of the silent hosts shrank instead (they are all still counted, never at zero)
+        assertTrue(a.grants().stream().filter(HostGrant::stale).allMatch(g -> g.entitlementBytes() > 0));
+    }
+
+    @Test
+    void bookedBytesAboveTheBookingCompeteAsUnbooked() {
+        PipeAllocation a = SharedPipeAllocator.compute(PIPE, NOW, List.of(
+                new PeerPipeState("a", 500, 0, 1, NOW, Liveness.ALIVE, 200),
+                PeerPipeState.alive("b", 0, 5000, NOW)));
+        assertEquals(200, grant(a, "a").bookedBytes());
+        assertEquals(300, grant(a, "a").unbookedBytes()); // the 300 over its booking, all of it (b gets 500)
+        assertEquals(500, grant(a, "b").unbookedBytes());
+        assertEquals(1, a.rejections().size());
+    }
+
+    @Test
     void peerThatNeverPublishedIsReservedNotIgnored() {
         PipeAllocation a = SharedPipeAllocator.compute(PIPE, NOW, List.of(
                 PeerPipeState.alive("a", 0, 5000, NOW),

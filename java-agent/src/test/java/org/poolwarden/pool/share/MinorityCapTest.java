@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import net.jqwik.api.ForAll;
@@ -12,6 +11,7 @@ import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
 import org.junit.jupiter.api.Test;
 import org.poolwarden.pool.pipe.HostGrant;
+import org.poolwarden.pool.pipe.PartitionScenario;
 import org.poolwarden.pool.pipe.PeerPipeState;
 import org.poolwarden.pool.pipe.PipeAllocation;
 import org.poolwarden.pool.pipe.PipeConfig;
@@ -46,31 +46,10 @@ class MinorityCapTest {
                                                                    @ForAll @IntRange(min = 2, max = 4) int m,
                                                                    @ForAll long seed) {
         PipeConfig cfg = PipeConfig.of("p", 125_000_000L);
-        Random r = new Random(seed);
         double q = cfg.bytesPerInterval();
-        int[] group = new int[n];
-        for (int i = 0; i < n; i++) {
-            group[i] = r.nextInt(m);
-        }
-        long total = 0;
-        for (int g = 0; g < m; g++) {
-            List<PeerPipeState> view = new ArrayList<>();
-            for (int i = 0; i < n; i++) {
-                // bookings small enough to fit in a fair share each (they are met in full otherwise)
-                double booked = r.nextDouble() * 0.5 * q / n;
-                view.add(group[i] == g
-                        ? PeerPipeState.alive("h" + i, booked, r.nextDouble() * 2 * q, NOW)
-                        : PeerPipeState.alive("h" + i, booked, r.nextDouble() * q,
-                                NOW - cfg.freshIntervals(n) - r.nextInt(10)));
-            }
-            PipeAllocation a = SharedPipeAllocator.compute(cfg, NOW, view);
-            for (int i = 0; i < n; i++) {
-                if (group[i] == g) {
-                    HostGrant h = a.grant("h" + i).orElseThrow();
-                    total += PipeShareCoordinator.capInMinority(a, h).creditBytes();
-                }
-            }
-        }
+        // bookings small enough to fit in a fair share each (they are met in full otherwise), unchanged
+        PartitionScenario s = PartitionScenario.random(cfg, n, m, new Random(seed), 0.5 * q / n, 0);
+        long total = s.sent(PipeShareCoordinator::capInMinority);
         double bound = q + cfg.partitionSlack() * q / 2;
         assertTrue(total <= bound + n, "groups sent " + total + " > bound " + bound);
     }

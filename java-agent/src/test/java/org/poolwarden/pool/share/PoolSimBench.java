@@ -5,15 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
-import java.lang.reflect.RecordComponent;
 import java.net.InetSocketAddress;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
@@ -25,6 +20,7 @@ import org.poolwarden.exchange.membership.MemberView;
 import org.poolwarden.exchange.wire.Message;
 import org.poolwarden.pool.pipe.PipeConfig;
 import org.poolwarden.pool.policy.PolicyCatalog;
+import org.poolwarden.pool.sim.BenchJson;
 import org.poolwarden.tc.bandwidth.BandwidthController;
 import org.poolwarden.tc.bandwidth.FakeBandwidthController;
 
@@ -72,10 +68,9 @@ class PoolSimBench {
             runs.add(json(res, wall));
             System.out.println(json(res, wall));
         }
-        Cpu cpu = measureCpu(false);
-        Cpu cpuTc = measureCpu(true);
-        StringBuilder sb = new StringBuilder();
-        sb.append("{\n  \"setup\": \"PipeShareCoordinator on every host over real ExchangeNodes (LAN profile: 50 ms "
+        BenchJson.Cpu cpu = measureCpu(false);
+        BenchJson.Cpu cpuTc = measureCpu(true);
+        BenchJson.write("pool-sim", "PipeShareCoordinator on every host over real ExchangeNodes (LAN profile: 50 ms "
                 + "gossip to 4 peers, SWIM probes 200 ms) on the simulated network (0.2-0.5 ms latency, 5% loss per "
                 + "packet); 1 Gbit/s pipe, 50 ms intervals, rounds 0.2-2.2 ms after each interval starts; on/off + "
                 + "Pareto(1.5) demand at 70% or 110% mean offered load; 4 hosts book 5% each (policies set on host 1 "
@@ -83,17 +78,13 @@ class PoolSimBench {
                 + "partition 35-37 s; 60 s measured after 2 s of warm-up; lag = which interval's entries a round uses "
                 + "(1: the previous one); intervalMillis = the pipe interval (rounds and demand entries), the exchange "
                 + "itself always gossips every 50 ms; staleFractionOfPeerRounds = share of (host, peer, round) "
-                + "counted only by reservation; falseReleases = members released that had not been killed\",\n");
-        sb.append("  \"targets\": {\"overshootAvgPct\": 2, \"overshootWorst1sPct\": 10, "
-                + "\"utilisationSustainedPct\": 95, \"jainVsOracle\": 0.99, \"bookedMetPct\": 100, "
-                + "\"reconvergeRounds\": 2, \"cpuMicrosPerRound\": 1000},\n");
-        sb.append("  \"runs\": [\n").append(String.join(",\n", runs)).append("\n  ],\n");
-        sb.append("  \"cpu\": ").append(cpu.json()).append(",\n");
-        sb.append("  \"cpuWithFakeTc\": ").append(cpuTc.json()).append("\n}\n");
-        Path out = Path.of("target", "bench", "pool-sim.json");
-        Files.createDirectories(out.getParent());
-        Files.writeString(out, sb.toString());
-        System.out.println(sb);
+                + "counted only by reservation; falseReleases = members released that had not been killed; "
+                + "overshootWorst1sPct = worst 1 s window over all windows, including the start of demand on every "
+                + "host at once (t = 0), overshootWorst1sEndSec = where that window ends; diagWorst1sAfterOnsetPct "
+                + "= diagnostic only, the worst window starting 2 s or more after that onset",
+                BenchJson.map("overshootAvgPct", 2, "overshootWorst1sPct", 10, "utilisationSustainedPct", 95,
+                        "jainVsOracle", 0.99, "bookedMetPct", 100, "reconvergeRounds", 2, "cpuMicrosPerRound", 1000),
+                runs, BenchJson.map("cpu", cpu.json(), "cpuWithFakeTc", cpuTc.json()));
         for (ExchangePoolSim.Result r : results) {
             String run = r.params().hosts() + " hosts, load " + r.params().load() + ", lag " + r.params().lag()
                     + ", refresh " + r.params().refreshIntervals() + ": ";
@@ -103,17 +94,18 @@ class PoolSimBench {
             if (r.params().refreshIntervals() == 1) {
                 continue; // the comparison runs show what the exchange cannot carry
             }
-            // the issue's targets that the exchange-backed pool meets (utilisation >= 95% and bookings met in
-            // 100% of intervals are reported, not asserted: 95.2-97.0% and 99.92-100% measured, see README)
+            // the issue's targets that the exchange-backed pool meets (utilisation >= 95% is reported, not asserted:
+            // 92.7-98.5% measured, 95.6-97.4% at load 1.1, see README)
             assertTrue(r.overshootAvgPct() <= 2, run + "average overshoot " + r.overshootAvgPct());
             assertTrue(r.overshootWorst1sPct() <= 10, run + "worst 1 s overshoot " + r.overshootWorst1sPct());
             assertTrue(r.partitionOvershootWorst1sPct() <= 100 * PipeConfig.DEFAULT_PARTITION_SLACK / 2,
                     run + "partition overshoot " + r.partitionOvershootWorst1sPct());
             assertTrue(r.jainVsOracle() >= 0.99, run + "Jain " + r.jainVsOracle());
+            assertTrue(r.bookedMetPct() >= 100, run + "bookings met in " + r.bookedMetPct() + "% of checks");
             assertTrue(r.reconvergeRounds() >= 0 && r.reconvergeRounds() <= 2, run + "re-convergence "
                     + r.reconvergeRounds());
         }
-        assertTrue(cpu.meanMicros() > 0 && cpu.meanMicros() <= 1000, "cpu per round " + cpu.meanMicros());
+        assertTrue(cpu.p99Micros() > 0 && cpu.p99Micros() <= 1000, "cpu per round, p99 " + cpu.p99Micros());
     }
 
     /** Runs for diagnosis: {@code -Dpw.bench.one=HOSTS,LOAD,SEED[,LAG][;...]} (with {@code -Dpw.bench.misses=true}). */
@@ -132,40 +124,10 @@ class PoolSimBench {
     }
 
     static String json(ExchangePoolSim.Result r, long wallNanos) {
-        StringBuilder sb = new StringBuilder("    {");
-        for (RecordComponent c : ExchangePoolSim.Result.class.getRecordComponents()) {
-            if (c.getName().equals("params")) {
-                continue;
-            }
-            try {
-                sb.append('"').append(c.getName()).append("\": ").append(num(c.getAccessor().invoke(r))).append(", ");
-            } catch (ReflectiveOperationException e) {
-                throw new IllegalStateException(e);
-            }
-        }
-        sb.append("\"hosts\": ").append(r.params().hosts()).append(", \"load\": ").append(num(r.params().load()))
-                .append(", \"lag\": ").append(r.params().lag()).append(", \"intervalMillis\": ")
-                .append(r.params().tickNanos() / 1_000_000).append(", \"refreshIntervals\": ")
-                .append(r.params().refreshIntervals()).append(", \"seed\": ").append(r.params().seed())
-                .append(", \"simWallSeconds\": ").append(num(wallNanos / 1e9)).append('}');
-        return sb.toString();
-    }
-
-    static String num(Object v) {
-        if (v instanceof Double d) {
-            return d.isNaN() || d.isInfinite() ? "null" : String.format(Locale.ROOT, "%.4f", d);
-        }
-        return String.valueOf(v);
-    }
-
-    record Cpu(int apps, int pipes, int peers, boolean tc, int iterations, double meanMicros, double p50Micros,
-               double p99Micros, double maxMicros) {
-        String json() {
-            return String.format(Locale.ROOT, "{\"appsPerPipe\": %d, \"pipes\": %d, \"peersPerPipe\": %d, "
-                    + "\"fakeTcApply\": %b, \"iterations\": %d, \"meanMicros\": %.1f, \"p50Micros\": %.1f, "
-                    + "\"p99Micros\": %.1f, \"maxMicros\": %.1f}", apps, pipes, peers, tc, iterations, meanMicros,
-                    p50Micros, p99Micros, maxMicros);
-        }
+        return BenchJson.run(r, BenchJson.map("hosts", r.params().hosts(), "load", r.params().load(),
+                "lag", r.params().lag(), "intervalMillis", r.params().tickNanos() / 1_000_000,
+                "refreshIntervals", r.params().refreshIntervals(), "seed", r.params().seed(),
+                "simWallSeconds", wallNanos / 1e9));
     }
 
     /** Entries of 128 members, refreshed every interval outside the measured part. */
@@ -200,7 +162,7 @@ class PoolSimBench {
      * classes, with bookings for 100 of them: decode the peers' new entries, resolve bookings, allocate, split,
      * publish (and with {@code tc}, hand the 16 trees to a FakeBandwidthController). Thread CPU time after warm-up.
      */
-    static Cpu measureCpu(boolean withTc) {
+    static BenchJson.Cpu measureCpu(boolean withTc) {
         int apps = 500;
         int pipes = 16;
         int peers = 128;
@@ -237,6 +199,9 @@ class PoolSimBench {
                 c.setPolicy("pipe/p" + p + "/app" + a, PolicyCatalog.body(0.1, 1));
             }
         }
+        // the simulations before leave a heap full of garbage: collect it now, or concurrent marking charges its
+        // barrier work to the measured thread (p99 of 4.7 ms instead of 0.6 ms seen after the 128-host runs)
+        System.gc();
         ThreadMXBean mx = ManagementFactory.getThreadMXBean();
         long tick = PipeConfig.DEFAULT_TICK_NANOS;
         int warm = withTc ? 300 : 2000;
@@ -263,10 +228,7 @@ class PoolSimBench {
             }
         }
         assertTrue(c.counters().get(ShareCounters.Counter.ROUNDS) == (long) (warm + iters) * pipes);
-        double[] sorted = micros.clone();
-        Arrays.sort(sorted);
-        double mean = Arrays.stream(micros).average().orElseThrow();
-        return new Cpu(apps, pipes, peers, withTc, iters, mean, sorted[iters / 2], sorted[(int) (iters * 0.99)],
-                sorted[iters - 1]);
+        return BenchJson.Cpu.of(BenchJson.map("appsPerPipe", apps, "pipes", pipes, "peersPerPipe", peers,
+                "fakeTcApply", withTc), micros);
     }
 }

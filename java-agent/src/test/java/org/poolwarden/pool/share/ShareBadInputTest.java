@@ -110,6 +110,8 @@ class ShareBadInputTest {
             demand(0, 0, -5e6, 1),
             demand(0, Double.POSITIVE_INFINITY, 1, 1),
             demand(0, 1e18, 1e18, -3),                     // clamped to one second of the pipe
+            ShareCodec.encodeDemand(new PipeDemandEntry("wan", 0, 0, 1, 1, Double.NaN)),
+            ShareCodec.encodeDemand(new PipeDemandEntry("wan", 0, 1e18, 1, 1, 1e18)), // a booking beyond all bookings
             {(byte) ShareValueType.PIPE_DEMAND, 1, 7},     // truncated
             {(byte) 77, 1, 0, 0},                          // a value type from the future
         };
@@ -117,7 +119,7 @@ class ShareBadInputTest {
         int fullBooking = 0;
         for (int round = 0; round < 60; round++) {
             byte[] g = garbage[round % garbage.length].clone();
-            if (g.length == ShareCodec.DEMAND_BYTES) {
+            if (g.length >= ShareCodec.DEMAND_BYTES) {
                 ByteBuffer.wrap(g).putLong(2, PIPE.intervalAt(p.now())); // current interval: looks fresh
             }
             p.host(4).node().publish("pd/wan", g, p.now());

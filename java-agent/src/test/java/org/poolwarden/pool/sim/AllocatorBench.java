@@ -5,17 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
-import java.lang.reflect.RecordComponent;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.poolwarden.pool.pipe.AppClassDemand;
 import org.poolwarden.pool.pipe.ClassRate;
 import org.poolwarden.pool.pipe.HostClassSplitter;
 import org.poolwarden.pool.pipe.HostGrant;
@@ -47,35 +41,37 @@ class AllocatorBench {
     void simulateAndMeasure() throws IOException {
         List<String> runs = new ArrayList<>();
         List<PoolSim.Result> results = new ArrayList<>();
-        for (long seed : new long[] {42, 7, 2026}) {
-            for (int hosts : new int[] {16, 128}) {
-                for (double load : new double[] {0.7, 1.1}) {
-                    long t0 = System.nanoTime();
-                    PoolSim.Result r = new PoolSim(params(hosts, load, 3, seed)).run();
-                    long wall = System.nanoTime() - t0;
-                    results.add(r);
-                    runs.add(json(r, wall));
+        // -Dpw.bench.cpuOnly=true: only the CPU measurement (when working on it)
+        boolean sims = !Boolean.getBoolean("pw.bench.cpuOnly");
+        PoolSim.Result single = null;
+        if (sims) {
+            for (long seed : new long[] {42, 7, 2026}) {
+                for (int hosts : new int[] {16, 128}) {
+                    for (double load : new double[] {0.7, 1.1}) {
+                        long t0 = System.nanoTime();
+                        PoolSim.Result r = new PoolSim(params(hosts, load, 3, seed)).run();
+                        results.add(r);
+                        runs.add(json(r, System.nanoTime() - t0));
+                    }
                 }
             }
+            // Pessimistic dissemination of the failure event: one copy per host per round instead of three.
+            long t1 = System.nanoTime();
+            single = new PoolSim(params(128, 1.1, 1, 42)).run();
+            runs.add(json(single, System.nanoTime() - t1));
         }
-        // Pessimistic dissemination of the failure event: one copy per host per round instead of three.
-        long t1 = System.nanoTime();
-        PoolSim.Result single = new PoolSim(params(128, 1.1, 1, 42)).run();
-        runs.add(json(single, System.nanoTime() - t1));
-        Cpu cpu = measureCpu();
-        StringBuilder sb = new StringBuilder();
-        sb.append("{\n  \"setup\": \"1 Gbit/s pipe, 50 ms tick = 1 exchange round, 5% independent loss per delivery, "
-                + "host 2 fails at 15 s (declared dead 1 s later; the event reaches each host unless all its copies are lost, 3 copies like memberlist's gossip fan-out, 1 in the pessimistic run), 2 s two-way partition at 35 s, on/off + "
-                + "Pareto(1.5) demand at 70% or 110% mean offered load, 4 hosts book 5% each, 60 s, seeds 42, 7, 2026 (pessimistic run: 42)\",\n");
-        sb.append("  \"targets\": {\"overshootAvgPct\": 2, \"overshootWorst1sPct\": 10, "
-                + "\"utilisationSustainedPct\": 95, \"jainVsOracle\": 0.99, \"bookedMetPct\": 100, "
-                + "\"reconvergeRounds\": 2, \"cpuMicrosPerAllocation\": 1000},\n");
-        sb.append("  \"runs\": [\n").append(String.join(",\n", runs)).append("\n  ],\n");
-        sb.append("  \"cpu\": ").append(cpu.json()).append("\n}\n");
-        Path out = Path.of("target", "bench", "allocator.json");
-        Files.createDirectories(out.getParent());
-        Files.writeString(out, sb.toString());
-        System.out.println(sb);
+        BenchJson.Cpu cpu = measureCpu(true);
+        BenchJson.Cpu allocateOnly = measureCpu(false);
+        BenchJson.write("allocator", "1 Gbit/s pipe, 50 ms tick = 1 exchange round, 5% independent loss per "
+                + "delivery, host 2 fails at 15 s (declared dead 1 s later; the event reaches each host unless all "
+                + "its copies are lost, 3 copies like memberlist's gossip fan-out, 1 in the pessimistic run), 2 s "
+                + "two-way partition at 35 s, on/off + Pareto(1.5) demand at 70% or 110% mean offered load, 4 hosts "
+                + "book 5% each, 60 s, seeds 42, 7, 2026 (pessimistic run: 42); cpu = allocation and split of one "
+                + "host's grant over its app classes, allocateOnly = the allocation alone",
+                BenchJson.map("overshootAvgPct", 2, "overshootWorst1sPct", 10, "utilisationSustainedPct", 95,
+                        "jainVsOracle", 0.99, "bookedMetPct", 100, "reconvergeRounds", 2,
+                        "cpuMicrosPerAllocation", 1000),
+                runs, BenchJson.map("cpu", cpu.json(), "allocateOnly", allocateOnly.json()));
         // The issue's targets, on the metrics defined in PoolSim (the JSON above is written first either way).
         for (PoolSim.Result r : results) {
             String run = r.params().hosts() + " hosts, load " + r.params().load() + ": ";
@@ -90,59 +86,32 @@ class AllocatorBench {
             assertTrue(r.reconvergeRounds() >= 0 && r.reconvergeRounds() <= 2, run + "re-convergence "
                     + r.reconvergeRounds());
         }
-        assertTrue(single.reconvergeRounds() >= 0, "the pessimistic run must re-converge at all");
-        assertTrue(cpu.meanMicros() > 0 && cpu.meanMicros() <= 1000, "cpu " + cpu.meanMicros());
+        assertTrue(single == null || single.reconvergeRounds() >= 0, "the pessimistic run must re-converge at all");
+        assertTrue(cpu.p99Micros() > 0 && cpu.p99Micros() <= 1000, "cpu p99 " + cpu.p99Micros());
     }
 
     static String json(PoolSim.Result r, long wallNanos) {
-        StringBuilder sb = new StringBuilder("    {");
-        for (RecordComponent c : PoolSim.Result.class.getRecordComponents()) {
-            if (c.getName().equals("params")) {
-                continue;
-            }
-            try {
-                Object v = c.getAccessor().invoke(r);
-                sb.append('"').append(c.getName()).append("\": ").append(num(v)).append(", ");
-            } catch (ReflectiveOperationException e) {
-                throw new IllegalStateException(e);
-            }
-        }
-        sb.append("\"hosts\": ").append(r.params().hosts()).append(", \"load\": ").append(num(r.params().load()))
-                .append(", \"failureEventCopies\": ").append(r.params().eventCopies())
-                .append(", \"seed\": ").append(r.params().seed()).append(", \"simWallSeconds\": ")
-                .append(num(wallNanos / 1e9)).append('}');
-        return sb.toString();
-    }
-
-    static String num(Object v) {
-        if (v instanceof Double d) {
-            return d.isNaN() || d.isInfinite() ? "null" : String.format(Locale.ROOT, "%.4f", d);
-        }
-        return String.valueOf(v);
-    }
-
-    record Cpu(int apps, int pipes, int peers, int iterations, double meanMicros, double p50Micros,
-               double p99Micros, double maxMicros) {
-        String json() {
-            return String.format(Locale.ROOT, "{\"apps\": %d, \"pipes\": %d, \"peersPerPipe\": %d, "
-                    + "\"iterations\": %d, \"meanMicros\": %.1f, \"p50Micros\": %.1f, \"p99Micros\": %.1f, "
-                    + "\"maxMicros\": %.1f}", apps, pipes, peers, iterations, meanMicros, p50Micros, p99Micros,
-                    maxMicros);
-        }
+        return BenchJson.run(r, BenchJson.map("hosts", r.params().hosts(), "load", r.params().load(),
+                "failureEventCopies", r.params().eventCopies(), "seed", r.params().seed(),
+                "simWallSeconds", wallNanos / 1e9));
     }
 
     /**
-     * One fast tick of one host: for each of 16 pipes, the pool allocation over 128 hosts' entries and the split of
-     * this host's grant over 500 app classes (8000 HTB rates). Thread CPU time, after warm-up.
+     * One fast tick of one host: for each of 16 pipes, the pool allocation over 128 hosts' entries and (with
+     * {@code split}) the split of this host's grant over 500 app classes (8000 HTB rates). Thread CPU time, after
+     * warm-up.
      */
-    static Cpu measureCpu() {
+    static BenchJson.Cpu measureCpu(boolean split) {
         int apps = 500;
         int pipes = 16;
         int peers = 128;
         SplittableRandom r = new SplittableRandom(7);
         PipeConfig[] cfg = new PipeConfig[pipes];
         List<List<PeerPipeState>> views = new ArrayList<>();
-        List<List<AppClassDemand>> demands = new ArrayList<>();
+        // per pipe, the classes as the coordinator holds them: ids, booked and unbooked bytes in parallel arrays
+        String[][] ids = new String[pipes][apps];
+        long[][] booked = new long[pipes][apps];
+        long[][] unbooked = new long[pipes][apps];
         for (int p = 0; p < pipes; p++) {
             cfg[p] = PipeConfig.of("p" + p, GBIT);
             double q = cfg[p].bytesPerInterval();
@@ -153,12 +122,15 @@ class AllocatorBench {
                         org.poolwarden.pool.pipe.Liveness.ALIVE));
             }
             views.add(v);
-            List<AppClassDemand> d = new ArrayList<>();
             for (int a = 0; a < apps; a++) {
-                d.add(new AppClassDemand("app" + a, r.nextInt(2000), r.nextInt(100_000)));
+                ids[p][a] = "app" + a;
+                booked[p][a] = r.nextInt(2000);
+                unbooked[p][a] = r.nextInt(100_000);
             }
-            demands.add(d);
         }
+        // the simulations before leave a heap full of garbage: collect it now, or concurrent marking charges its
+        // barrier work to the measured thread (p99 of 4.7 ms instead of 0.6 ms seen after the 128-host runs)
+        System.gc();
         ThreadMXBean mx = ManagementFactory.getThreadMXBean();
         long sink = 0;
         int warm = 3000;
@@ -169,8 +141,13 @@ class AllocatorBench {
             for (int p = 0; p < pipes; p++) {
                 PipeAllocation a = SharedPipeAllocator.compute(cfg[p], 1000 + (i & 1), views.get(p));
                 HostGrant g = a.grant("h000").orElseThrow();
-                List<ClassRate> rates = HostClassSplitter.split(cfg[p], g, g.creditBytes(), demands.get(p));
-                sink += rates.get(i % apps).ceilBytesPerSec();
+                if (split) {
+                    List<ClassRate> rates = HostClassSplitter.split(cfg[p], g, g.creditBytes(), ids[p], booked[p],
+                            unbooked[p], apps);
+                    sink += rates.get(i % apps).ceilBytesPerSec();
+                } else {
+                    sink += g.creditBytes();
+                }
             }
             long c1 = mx.getCurrentThreadCpuTime();
             if (i >= warm) {
@@ -178,10 +155,7 @@ class AllocatorBench {
             }
         }
         assertTrue(sink > 0);
-        double[] sorted = micros.clone();
-        Arrays.sort(sorted);
-        double mean = Arrays.stream(micros).average().orElseThrow();
-        return new Cpu(apps, pipes, peers, iters, mean, sorted[iters / 2], sorted[(int) (iters * 0.99)],
-                sorted[iters - 1]);
+        return BenchJson.Cpu.of(BenchJson.map("apps", apps, "pipes", pipes, "peersPerPipe", peers, "split", split),
+                micros);
     }
 }

@@ -92,6 +92,27 @@ public final class PipeMeter {
         return worst1sPct(0, Integer.MAX_VALUE);
     }
 
+    /**
+     * The last tick of the worst 1 s window among those ending at or after tick {@code from} (-1 without
+     * overshoot): where to look in a diagnosis.
+     */
+    public int worst1sEndTick(int from) {
+        double worst = 0;
+        int at = -1;
+        double win = 0;
+        for (int t = 0; t < sentPerTick.length; t++) {
+            win += sentPerTick[t];
+            if (t >= ticksPerSec) {
+                win -= sentPerTick[t - ticksPerSec];
+            }
+            if (t >= ticksPerSec - 1 && t > warm && t >= from && win - ticksPerSec * q > worst) {
+                worst = win - ticksPerSec * q;
+                at = t;
+            }
+        }
+        return at;
+    }
+
     public double utilisationCongestedPct() {
         return congested == 0 ? Double.NaN : 100 * utilSum / congested;
     }

@@ -142,16 +142,18 @@ public final class PoolSim {
                 }
                 double b = 0;
                 double u = ledger[h].overdraft();
+                double booking = 0;
                 int active = 0;
                 for (Workload.App a : w.of(h)) {
                     a.pubBooked = Math.min(a.q, a.booking);
+                    booking += a.booking;
                     b += a.pubBooked;
                     u += a.q - a.pubBooked;
                     if (a.q - a.pubBooked > 0) {
                         active++;
                     }
                 }
-                entry[h] = new PeerPipeState(ids[h], b, u, Math.max(1, active), t, Liveness.ALIVE);
+                entry[h] = new PeerPipeState(ids[h], b, u, Math.max(1, active), t, Liveness.ALIVE, booking);
             }
             System.arraycopy(entry, 0, lastEntry, 0, n);
             boolean partitioned = t >= p.partStart() && t < p.partEnd();
