@@ -38,7 +38,9 @@ public final class ExchangeCounters {
          * others, pulls given up (every announcer asked, still missing: anti-entropy is left), announcements for
          * entries we already held.
          */
-        IHAVE_IDS_SENT, IHAVE_IDS_RECEIVED, IWANT_IDS_SENT, ENTRIES_PULL_SERVED, PULLS_ABANDONED, IHAVE_IDS_KNOWN
+        IHAVE_IDS_SENT, IHAVE_IDS_RECEIVED, IWANT_IDS_SENT, ENTRIES_PULL_SERVED, PULLS_ABANDONED, IHAVE_IDS_KNOWN,
+        /** Lazy push, loss repair: received packets after which a pulled entry was relayed at once, not on the tick. */
+        PULLED_RELAYED_AT_ONCE
     }
 
     private static final Counter[] ALL = Counter.values();

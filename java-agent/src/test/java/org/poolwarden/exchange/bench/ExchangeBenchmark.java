@@ -389,7 +389,8 @@ class ExchangeBenchmark {
         Counter[] breakdown = {Counter.PACKETS_OUT, Counter.ENTRIES_SENT, Counter.ENTRIES_APPLIED, Counter.ENTRIES_STALE,
                 Counter.ENTRIES_REPAIRED, Counter.ENTRIES_RETRANSMITTED, Counter.BROADCASTS_SENT, Counter.DIGESTS_SENT,
                 Counter.ENTRIES_SKIPPED_HELD, Counter.ENTRIES_DUPLICATE_CREDITS, Counter.IHAVE_IDS_SENT,
-                Counter.IHAVE_IDS_KNOWN, Counter.IWANT_IDS_SENT, Counter.ENTRIES_PULL_SERVED, Counter.PULLS_ABANDONED};
+                Counter.IHAVE_IDS_KNOWN, Counter.IWANT_IDS_SENT, Counter.ENTRIES_PULL_SERVED, Counter.PULLS_ABANDONED,
+                Counter.PULLED_RELAYED_AT_ONCE};
         long[] sum0 = new long[breakdown.length];
         for (int i = 0; i < n; i++) {
             for (int k = 0; k < breakdown.length; k++) {
