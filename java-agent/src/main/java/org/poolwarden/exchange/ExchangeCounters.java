@@ -29,6 +29,8 @@ public final class ExchangeCounters {
         DEAD_NOTICES_SENT, RECONNECTS_SENT,
         BROADCASTS_SENT, ENTRIES_SENT, ENTRIES_APPLIED, ENTRIES_STALE, ENTRIES_RETRANSMITTED, ENTRIES_REPAIRED,
         DIGESTS_SENT, DIGESTS_RECEIVED,
+        /** Of DIGESTS_SENT: digests of origins that changed here lately, sent ahead of the cycle (tree mode). */
+        DIGESTS_SENT_RECENT,
         /** Hot entries not sent to a peer known to hold them (it sent them to us, or we to it). */
         ENTRIES_SKIPPED_HELD,
         /** Relay transmits given up because another copy of the same version arrived (feedback). */
