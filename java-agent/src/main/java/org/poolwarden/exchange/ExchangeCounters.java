@@ -41,8 +41,11 @@ public final class ExchangeCounters {
          * entries we already held.
          */
         IHAVE_IDS_SENT, IHAVE_IDS_RECEIVED, IWANT_IDS_SENT, ENTRIES_PULL_SERVED, PULLS_ABANDONED, IHAVE_IDS_KNOWN,
-        /** Lazy push, loss repair: received packets after which a pulled entry was relayed at once, not on the tick. */
-        PULLED_RELAYED_AT_ONCE
+        /**
+         * Lazy push, loss repair: ids pulled in the reply to our tree parent's echo (our copy is lost), and received
+         * packets after which a pulled entry was relayed at once, not on the next tick.
+         */
+        IWANT_IDS_AT_ONCE, PULLED_RELAYED_AT_ONCE
     }
 
     private static final Counter[] ALL = Counter.values();

@@ -89,6 +89,8 @@ public final class ExchangeNode {
         final long[] sentTo;
         final long only;                  // a tree child that was sent the entry in full, or NO_PEER: anyone
         final InetSocketAddress onlyAddress;
+        long notBeforeNanos;              // an echo rides no packet sent sooner (it must not overtake the copy)
+        long[] skip = NO_IDS;             // our tree children of the entry: they have the echo instead
         int left;
 
         Announcement(Message.EntryId id, long from, int count, long dueNanos) {
@@ -105,12 +107,17 @@ public final class ExchangeNode {
             this.onlyAddress = onlyAddress;
         }
 
-        boolean eligible(long peer) {
+        boolean eligible(long peer, long nowNanos) {
             if (only != EntryStore.NO_PEER) {
-                return peer == only;
+                return peer == only && nowNanos >= notBeforeNanos;
             }
             if (peer == from || (peer == id.origin() && peer != EntryStore.NO_PEER)) {
                 return false;
+            }
+            for (long c : skip) {
+                if (c == peer) {
+                    return false;
+                }
             }
             for (int i = 0; i < sentTo.length - left; i++) {
                 if (sentTo[i] == peer && peer != EntryStore.NO_PEER) {
@@ -120,6 +127,10 @@ public final class ExchangeNode {
             return true;
         }
     }
+
+    private static final long[] NO_IDS = new long[0];
+    /** An echo may ride on packets sent this long after the copy: more than a LAN's reordering of two packets. */
+    static final long ECHO_NOT_BEFORE_NANOS = 1_000_000;
 
     /** Lazy push: announcements wait this many ticks at most for a packet to ride on before getting their own. */
     static final int ANNOUNCE_WAIT_TICKS = 2;
@@ -416,6 +427,7 @@ public final class ExchangeNode {
         refreshRing();
         Map<InetSocketAddress, Out> outs = new LinkedHashMap<>();
         List<Fresh> live = new ArrayList<>(fresh.size());
+        List<long[]> liveChildren = new ArrayList<>(fresh.size());
         for (Fresh f : fresh) {
             Message.Entry e = f.entry();
             Optional<Message.Entry> current = entries.get(e.origin(), e.key());
@@ -424,7 +436,9 @@ public final class ExchangeNode {
             }
             live.add(f);
             EntryTree t = new EntryTree(ring, e.origin(), (int) e.version(), cfg.treeFanout());
-            for (long child : t.children(self)) {
+            long[] children = t.children(self);
+            liveChildren.add(children);
+            for (long child : children) {
                 InetSocketAddress a = addressOf.get(child);
                 if (child != f.from() && a != null) {
                     outs.computeIfAbsent(a, x -> new Out(child)).full.add(e);
@@ -432,12 +446,18 @@ public final class ExchangeNode {
             }
         }
         fresh.clear();
-        long due0 = nowNanos + ANNOUNCE_WAIT_TICKS * tickNanos;
-        long echoDue = nowNanos + ECHO_WAIT_TICKS * tickNanos;
-        for (Fresh f : live) {
+        // half a tick of slack: a tick that ran late must not push these to the tick after the next
+        long due0 = nowNanos + ANNOUNCE_WAIT_TICKS * tickNanos - tickNanos / 2;
+        long echoDue = nowNanos + ECHO_WAIT_TICKS * tickNanos - tickNanos / 2;
+        for (int i = 0; i < live.size(); i++) {
+            Fresh f = live.get(i);
             if (cfg.lazyFanout() > 0) {
                 int count = f.missed() ? MISSED_ANNOUNCE_MULT * cfg.lazyFanout() : cfg.lazyFanout();
-                announcements.add(new Announcement(Message.EntryId.of(f.entry()), f.from(), count, due0));
+                Announcement a = new Announcement(Message.EntryId.of(f.entry()), f.from(), count, due0);
+                // a child hears of it only by its echo, which follows the copy: an announcement from its parent
+                // means the copy is lost, and the child pulls at once (onIHave)
+                a.skip = liveChildren.get(i);
+                announcements.add(a);
             }
         }
         counters.add(Counter.ENTRIES_RETRANSMITTED, due.size());
@@ -455,8 +475,10 @@ public final class ExchangeNode {
             // the echo: the entry's id rides on the next packet to the same child (the window's tree sends there
             // again soon), so a child whose copy was lost pulls it; covers exactly the edges loss cuts
             for (Message.Entry e : o.getValue().full) {
-                announcements.add(new Announcement(Message.EntryId.of(e), EntryStore.NO_PEER, ECHO_COPIES, echoDue,
-                        o.getValue().peer, o.getKey()));
+                Announcement echo = new Announcement(Message.EntryId.of(e), EntryStore.NO_PEER, ECHO_COPIES, echoDue,
+                        o.getValue().peer, o.getKey());
+                echo.notBeforeNanos = nowNanos + ECHO_NOT_BEFORE_NANOS;
+                announcements.add(echo);
             }
         }
         while (announcements.size() > MAX_ANNOUNCEMENTS) {
@@ -514,7 +536,7 @@ public final class ExchangeNode {
                 it.remove(); // done, or superseded by a newer version (announced on its own)
                 continue;
             }
-            if (!a.eligible(peer) || (out != null && out.hasFullId(a.id))) {
+            if (!a.eligible(peer, lastNowNanos) || (out != null && out.hasFullId(a.id))) {
                 continue;
             }
             int room = (b.remainingBytes() - MessageCodec.RECORD_HEADER_BYTES - 1) / MessageCodec.ID_BYTES;
@@ -534,7 +556,9 @@ public final class ExchangeNode {
             a.sentTo[a.sentTo.length - a.left] = peer;
             a.left--;
             if (a.only != EntryStore.NO_PEER && a.left > 0) {
-                a.dueNanos = lastNowNanos + ECHO_REPEAT_TICKS * tickNanos; // the next copy on a later packet
+                // the next copy on a later packet
+                a.dueNanos = lastNowNanos + ECHO_REPEAT_TICKS * tickNanos - tickNanos / 2;
+                a.notBeforeNanos = lastNowNanos + ECHO_NOT_BEFORE_NANOS;
             }
             if (a.left <= 0) {
                 it.remove();
@@ -567,8 +591,9 @@ public final class ExchangeNode {
         }
     }
 
-    private void onIHave(Message.IHave h, InetSocketAddress from, long sender, long nowNanos) {
+    private void onIHave(Message.IHave h, InetSocketAddress from, long sender, long nowNanos, List<Message> replies) {
         counters.add(Counter.IHAVE_IDS_RECEIVED, h.ids().size());
+        List<Message.EntryId> now = new ArrayList<>();
         for (Message.EntryId id : h.ids()) {
             if (id.origin() == self) {
                 continue;
@@ -583,7 +608,16 @@ public final class ExchangeNode {
                     continue;
                 }
                 p = new Pull();
-                p.dueNanos = nowNanos + pullDelayTicks(id, sender) * tickNanos;
+                int delay = pullDelayTicks(id, sender);
+                if (delay == 0) {
+                    // our tree parent's echo: sent after its copy to us, which is lost; ask in the reply to it
+                    p.announcers.add(from);
+                    p.asked = 1;
+                    now.add(id);
+                    p.dueNanos = nowNanos + PULL_RETRY_TICKS * tickNanos - tickNanos / 2;
+                } else {
+                    p.dueNanos = nowNanos + delay * tickNanos;
+                }
                 pulls.put(id, p);
                 nextPullAt = Math.min(nextPullAt, p.dueNanos);
             }
@@ -591,15 +625,21 @@ public final class ExchangeNode {
                 p.announcers.add(from);
             }
         }
+        for (int i = 0; i < now.size(); i += MessageCodec.MAX_IDS) {
+            replies.add(new Message.IWant(now.subList(i, Math.min(now.size(), i + MessageCodec.MAX_IDS))));
+        }
+        counters.add(Counter.IWANT_IDS_SENT, now.size());
+        counters.add(Counter.IWANT_IDS_AT_ONCE, now.size());
     }
 
     /**
      * How long to wait for the tree's copy before pulling: the announcer had the entry at about its own depth in
      * the tree and announced it within a tick; ours comes at our depth. One tick of slack for the tick phases.
-     * None (the next tick, 0-1 tick away) when the announcer is our parent: its echo or announcement was sent after
-     * its copy to us, so the copy is lost, or reordered by a fraction of a millisecond (pulling in the reply to the
-     * announcing packet made such copies duplicates: 22 in LazyPushSimTest's 1260 lossless deliveries). Pulling
-     * early from any announcer at our depth or deeper was not done: tick phases let it be ahead of our parent.
+     * None (ask at once) when the announcer is our parent: a parent announces to its tree children only by the
+     * echo, which rides no packet sent within ECHO_NOT_BEFORE_NANOS of the copy, so the copy is lost. (Before those
+     * two rules an immediate pull made reordered copies duplicates: 22 in LazyPushSimTest's 1260 lossless
+     * deliveries.) Pulling early from any announcer at our depth or deeper was not done: tick phases let it be
+     * ahead of our parent.
      */
     private int pullDelayTicks(Message.EntryId id, long announcer) {
         if (!tree()) {
@@ -641,7 +681,7 @@ public final class ExchangeNode {
             }
             InetSocketAddress to = p.announcers.get(p.asked % p.announcers.size());
             p.asked++;
-            p.dueNanos = nowNanos + PULL_RETRY_TICKS * tickNanos;
+            p.dueNanos = nowNanos + PULL_RETRY_TICKS * tickNanos - tickNanos / 2;
             nextPullAt = Math.min(nextPullAt, p.dueNanos);
             asks.computeIfAbsent(to, x -> new ArrayList<>()).add(en.getKey());
         }
@@ -753,7 +793,7 @@ public final class ExchangeNode {
             } else if (m instanceof Message.Digest d) {
                 onDigest(d, replies);
             } else if (m instanceof Message.IHave h) {
-                onIHave(h, from, p.sender(), nowNanos);
+                onIHave(h, from, p.sender(), nowNanos, replies);
             } else if (m instanceof Message.IWant w) {
                 onIWant(w, replies);
             } else {

@@ -390,7 +390,7 @@ class ExchangeBenchmark {
                 Counter.ENTRIES_REPAIRED, Counter.ENTRIES_RETRANSMITTED, Counter.BROADCASTS_SENT, Counter.DIGESTS_SENT,
                 Counter.ENTRIES_SKIPPED_HELD, Counter.ENTRIES_DUPLICATE_CREDITS, Counter.IHAVE_IDS_SENT,
                 Counter.IHAVE_IDS_KNOWN, Counter.IWANT_IDS_SENT, Counter.ENTRIES_PULL_SERVED, Counter.PULLS_ABANDONED,
-                Counter.PULLED_RELAYED_AT_ONCE};
+                Counter.IWANT_IDS_AT_ONCE, Counter.PULLED_RELAYED_AT_ONCE, Counter.DIGESTS_SENT_RECENT};
         long[] sum0 = new long[breakdown.length];
         for (int i = 0; i < n; i++) {
             for (int k = 0; k < breakdown.length; k++) {
