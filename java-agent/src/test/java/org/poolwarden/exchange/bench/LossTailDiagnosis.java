@@ -9,6 +9,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.poolwarden.exchange.ExchangeConfig;
+import org.poolwarden.exchange.ExchangeCounters.Counter;
 import org.poolwarden.exchange.dissemination.EntryTree;
 import org.poolwarden.exchange.sim.SimCluster;
 import org.poolwarden.exchange.sim.SimHost;
@@ -92,6 +93,16 @@ class LossTailDiagnosis {
             c.runMillis(100 + r.nextInt(200));
         }
         worst.sort((a, b) -> Long.compare(b[0], a[0]));
+        StringBuilder counts = new StringBuilder();
+        for (Counter k : new Counter[] {Counter.IWANT_IDS_SENT, Counter.IWANT_IDS_AT_ONCE, Counter.PULLS_ABANDONED,
+                Counter.ENTRIES_PULL_SERVED, Counter.PULLED_RELAYED_AT_ONCE, Counter.ENTRIES_REPAIRED}) {
+            long sum = 0;
+            for (SimHost h : c.hosts()) {
+                sum += h.node().counters().get(k);
+            }
+            counts.append(' ').append(k).append('=').append(sum);
+        }
+        System.out.println("LOSSTAIL counters over all trials:" + counts);
         System.out.println("LOSSTAIL n=" + n + " long hops (child - parent arrival) by ticks: " + Arrays.toString(hopHist));
         for (int i = 0; i < Math.min(12, worst.size()); i++) {
             System.out.println("LOSSTAIL " + paths.get((int) worst.get(i)[1]));
