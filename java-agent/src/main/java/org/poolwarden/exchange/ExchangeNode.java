@@ -65,6 +65,8 @@ public final class ExchangeNode {
     static final int PULL_RETRY_TICKS = 1;
     /** Tree mode: anti-entropy sends digests of origins changed within this many intervals first. */
     static final int RECENT_ORIGIN_INTERVALS = 3;
+    /** Tree mode: ...but not younger than this (still on their way: a digest then only causes a needless repair). */
+    static final int RECENT_ORIGIN_MIN_AGE_TICKS = 8;
     /** Tree mode: origins remembered as recently changed at most (the digest room takes ~15 of them anyway). */
     static final int MAX_RECENT_ORIGINS = 256;
     /** Tree mode: an own entry is first re-announced after the tree (depth 3-4 at 128-1000 hosts) delivered it. */
@@ -146,12 +148,13 @@ public final class ExchangeNode {
      */
     static final int ECHO_WAIT_TICKS = 1;
     /**
-     * Echoes per tree copy, the later ones at least ECHO_REPEAT_TICKS after the previous one: with one, a child
-     * whose copy and echo were both lost (0.25% of edges at 5% loss) depended on the ~2 random announcements (none
-     * with p ~ e^-2) and otherwise on anti-entropy, seconds later: the multi-second outliers of the 5% loss runs.
+     * Echoes per tree copy, each later one at the next tick after the previous one: with one, a child whose copy
+     * and echo were both lost (0.25% of edges at 5% loss, a third of the n=128 trials) depended on the ~2 random
+     * announcements (none with p ~ e^-2) and otherwise on anti-entropy, seconds later: the multi-second outliers.
+     * A repeat after 2 ticks instead of 1 cost the same bytes and ~15 ms more of p99 (ExchangeBenchmark, n=128).
      */
     static final int ECHO_COPIES = 2;
-    static final int ECHO_REPEAT_TICKS = Integer.getInteger("exchange.tmp.echoRepeat", 2);
+    static final int ECHO_REPEAT_TICKS = 1;
     /** Lazy push: pending announcements kept at most (the oldest go first; anti-entropy covers what they would). */
     static final int MAX_ANNOUNCEMENTS = 20_000;
 
@@ -471,7 +474,7 @@ public final class ExchangeNode {
             // insurance behind the echoes and announcements, so it waits for packets to ride on like them (due now,
             // on packets of its own, it cost ~0.7 KB/s per host at n=128, 1 update/host/s)
             announcements.add(new Announcement(Message.EntryId.of(e), EntryStore.NO_PEER, cfg.gossipFanout(),
-                    Boolean.getBoolean("exchange.tmp.reannNow") ? nowNanos : due0));
+                    due0));
         }
         if (!broadcasts.isEmpty()) {
             for (InetSocketAddress a : membership.gossipTargets(cfg.gossipFanout())) {
@@ -728,13 +731,22 @@ public final class ExchangeNode {
         }
         PacketCodec.PacketBuilder b = newPacket();
         List<Long> origins = entries.originList();
-        int digestBudget = b.remainingBytes() * 2 / 3;
+        // tree mode: half the packet (was 2/3; with the recent origins first the full cycle may be slower): ~0.2 KB/s
+        // less per host at n=128, part of the price of the second echo
+        int digestBudget = tree() ? b.remainingBytes() / 2 : b.remainingBytes() * 2 / 3;
         int used = 0;
         Set<Long> done = new HashSet<>();
         if (!recentOrigins.isEmpty()) {
             long cutoff = nowNanos - RECENT_ORIGIN_INTERVALS * cfg.antiEntropyInterval().toNanos();
             recentOrigins.values().removeIf(at -> at < cutoff);
-            List<Long> recent = new ArrayList<>(recentOrigins.keySet());
+            // changes younger than the tree and its repairs take are still on their way: no digest for them yet
+            long youngest = nowNanos - RECENT_ORIGIN_MIN_AGE_TICKS * tickNanos;
+            List<Long> recent = new ArrayList<>();
+            for (Map.Entry<Long, Long> r : recentOrigins.entrySet()) {
+                if (r.getValue() <= youngest) {
+                    recent.add(r.getKey());
+                }
+            }
             for (int i = recent.size() - 1; i >= 0; i--) {
                 Message.Digest d = entries.digest(recent.get(i), true);
                 if (used + MessageCodec.size(d) > digestBudget / 2 || !b.tryAdd(d)) {
