@@ -743,7 +743,7 @@ public final class ExchangeNode {
             long youngest = nowNanos - RECENT_ORIGIN_MIN_AGE_TICKS * tickNanos;
             List<Long> recent = new ArrayList<>();
             for (Map.Entry<Long, Long> r : recentOrigins.entrySet()) {
-                if (r.getValue() <= youngest) {
+                if (r.getValue() <= youngest && entries.maxVersion(r.getKey()) != 0) {
                     recent.add(r.getKey());
                 }
             }
@@ -943,6 +943,7 @@ public final class ExchangeNode {
         @Override
         public void forget(long member) {
             entries.removeOrigin(member);
+            recentOrigins.remove(member); // a digest of an origin we dropped would invite its entries back
             // the replay window is kept (LRU-capped): old captured packets of the member stay rejected
         }
     }

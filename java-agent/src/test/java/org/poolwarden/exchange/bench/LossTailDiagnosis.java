@@ -1,8 +1,14 @@
 package org.poolwarden.exchange.bench;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -19,13 +25,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Where the time goes in lossy dissemination trials: for the slowest trials, the tree path from the origin to the
  * last host with each hop's delay. A hop of one tick or less is the plain relay; longer hops are repairs (echo and
- * pull, announcements, anti-entropy). {@code -Pbench -Dtest=LossTailDiagnosis}, n from {@code exchange.diag.n}.
+ * pull, announcements, anti-entropy). {@code -Pbench -Dtest=LossTailDiagnosis}, n from {@code exchange.diag.n};
+ * writes target/bench/loss-tail-diagnosis.json.
  */
 @Tag("bench")
 class LossTailDiagnosis {
 
     @Test
-    void slowestTrialsPaths() {
+    void slowestTrialsPaths() throws IOException {
         int n = Integer.getInteger("exchange.diag.n", 128);
         int trials = Integer.getInteger("exchange.diag.trials", 150);
         ExchangeConfig cfg = ExchangeConfig.lan();
@@ -103,10 +110,22 @@ class LossTailDiagnosis {
             counts.append(' ').append(k).append('=').append(sum);
         }
         System.out.println("LOSSTAIL counters over all trials:" + counts);
+        Map<String, Object> report = new LinkedHashMap<>();
+        report.put("n", n);
+        report.put("trials", trials);
+        report.put("packetLoss", 0.05);
+        report.put("longHopsByTicks", hopHist);
+        report.put("counters", counts.toString().trim());
+        List<String> slowest = new ArrayList<>();
         System.out.println("LOSSTAIL n=" + n + " long hops (child - parent arrival) by ticks: " + Arrays.toString(hopHist));
         for (int i = 0; i < Math.min(12, worst.size()); i++) {
             System.out.println("LOSSTAIL " + paths.get((int) worst.get(i)[1]));
+            slowest.add(paths.get((int) worst.get(i)[1]));
         }
+        report.put("slowestTrialsPathToLastHost", slowest);
+        Path out = Path.of("target", "bench", "loss-tail-diagnosis.json");
+        Files.createDirectories(out.getParent());
+        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.toFile(), report);
         assertTrue(worst.size() == trials);
     }
 }
