@@ -29,6 +29,8 @@ public final class ExchangeCounters {
         DEAD_NOTICES_SENT, RECONNECTS_SENT,
         BROADCASTS_SENT, ENTRIES_SENT, ENTRIES_APPLIED, ENTRIES_STALE, ENTRIES_RETRANSMITTED, ENTRIES_REPAIRED,
         DIGESTS_SENT, DIGESTS_RECEIVED,
+        /** Of DIGESTS_SENT: digests of origins that changed here lately, sent ahead of the cycle (tree mode). */
+        DIGESTS_SENT_RECENT,
         /** Hot entries not sent to a peer known to hold them (it sent them to us, or we to it). */
         ENTRIES_SKIPPED_HELD,
         /** Relay transmits given up because another copy of the same version arrived (feedback). */
@@ -38,7 +40,12 @@ public final class ExchangeCounters {
          * others, pulls given up (every announcer asked, still missing: anti-entropy is left), announcements for
          * entries we already held.
          */
-        IHAVE_IDS_SENT, IHAVE_IDS_RECEIVED, IWANT_IDS_SENT, ENTRIES_PULL_SERVED, PULLS_ABANDONED, IHAVE_IDS_KNOWN
+        IHAVE_IDS_SENT, IHAVE_IDS_RECEIVED, IWANT_IDS_SENT, ENTRIES_PULL_SERVED, PULLS_ABANDONED, IHAVE_IDS_KNOWN,
+        /**
+         * Lazy push, loss repair: ids pulled in the reply to our tree parent's echo (our copy is lost), and received
+         * packets after which a pulled entry was relayed at once, not on the next tick.
+         */
+        IWANT_IDS_AT_ONCE, PULLED_RELAYED_AT_ONCE
     }
 
     private static final Counter[] ALL = Counter.values();

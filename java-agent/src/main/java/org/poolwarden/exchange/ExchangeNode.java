@@ -4,12 +4,14 @@ import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.Set;
 import java.util.function.LongSupplier;
 import org.poolwarden.exchange.ExchangeCounters.Counter;
 import org.poolwarden.exchange.dissemination.BroadcastQueue;
@@ -51,10 +53,22 @@ public final class ExchangeNode {
 
     /** Lazy push: entries announced to us and missing that we keep track of at most (beyond: anti-entropy). */
     static final int MAX_PULLS = 4096;
-    /** Lazy push: announcers remembered per missing entry, and pulls sent for it before leaving it to anti-entropy. */
+    /** Lazy push: announcers remembered per missing entry. */
     static final int MAX_ANNOUNCERS = 3;
+    /**
+     * Lazy push: pulls sent for a missing entry, to its announcers in turn, before leaving it to anti-entropy. Each
+     * try fails with ~10% at 5% loss (the IWANT or the reply); with 3 tries ~1 repair in 1000 failed and that host
+     * waited ~1 s for anti-entropy (2 of 150 trials at n=128: the p99); 6 tries span ~6 ticks.
+     */
+    static final int MAX_PULL_ASKS = 6;
     /** Lazy push: ticks to wait for a pulled entry before asking the next announcer (a LAN round trip is < 1 ms). */
-    static final int PULL_RETRY_TICKS = 2;
+    static final int PULL_RETRY_TICKS = 1;
+    /** Tree mode: anti-entropy sends digests of origins changed within this many intervals first. */
+    static final int RECENT_ORIGIN_INTERVALS = 3;
+    /** Tree mode: ...but not younger than this (still on their way: a digest then only causes a needless repair). */
+    static final int RECENT_ORIGIN_MIN_AGE_TICKS = 8;
+    /** Tree mode: origins remembered as recently changed at most (the digest room takes ~15 of them anyway). */
+    static final int MAX_RECENT_ORIGINS = 256;
     /** Tree mode: an own entry is first re-announced after the tree (depth 3-4 at 128-1000 hosts) delivered it. */
     static final int FIRST_ANNOUNCE_TICKS = 4;
 
@@ -79,10 +93,12 @@ public final class ExchangeNode {
     private static final class Announcement {
         final Message.EntryId id;
         final long from;
-        final long dueNanos;
+        long dueNanos;                    // an echo's second copy is due later than its first (fillAnnouncements)
         final long[] sentTo;
         final long only;                  // a tree child that was sent the entry in full, or NO_PEER: anyone
         final InetSocketAddress onlyAddress;
+        long notBeforeNanos;              // an echo rides no packet sent sooner (it must not overtake the copy)
+        long[] skip = NO_IDS;             // our tree children of the entry: they have the echo instead
         int left;
 
         Announcement(Message.EntryId id, long from, int count, long dueNanos) {
@@ -99,12 +115,17 @@ public final class ExchangeNode {
             this.onlyAddress = onlyAddress;
         }
 
-        boolean eligible(long peer) {
+        boolean eligible(long peer, long nowNanos) {
             if (only != EntryStore.NO_PEER) {
-                return peer == only;
+                return peer == only && nowNanos >= notBeforeNanos;
             }
             if (peer == from || (peer == id.origin() && peer != EntryStore.NO_PEER)) {
                 return false;
+            }
+            for (long c : skip) {
+                if (c == peer) {
+                    return false;
+                }
             }
             for (int i = 0; i < sentTo.length - left; i++) {
                 if (sentTo[i] == peer && peer != EntryStore.NO_PEER) {
@@ -115,8 +136,25 @@ public final class ExchangeNode {
         }
     }
 
+    private static final long[] NO_IDS = new long[0];
+    /** An echo may ride on packets sent this long after the copy: more than a LAN's reordering of two packets. */
+    static final long ECHO_NOT_BEFORE_NANOS = 1_000_000;
+
     /** Lazy push: announcements wait this many ticks at most for a packet to ride on before getting their own. */
     static final int ANNOUNCE_WAIT_TICKS = 2;
+    /**
+     * Echoes wait one tick at most: a lost tree copy is repaired one tick sooner (and so is the lost node's subtree).
+     * Under load most echoes ride on the window's next tree packet anyway; measured in ExchangeBenchmark.
+     */
+    static final int ECHO_WAIT_TICKS = 1;
+    /**
+     * Echoes per tree copy, each later one at the next tick after the previous one: with one, a child whose copy
+     * and echo were both lost (0.25% of edges at 5% loss, a third of the n=128 trials) depended on the ~2 random
+     * announcements (none with p ~ e^-2) and otherwise on anti-entropy, seconds later: the multi-second outliers.
+     * A repeat after 2 ticks instead of 1 cost the same bytes and ~15 ms more of p99 (ExchangeBenchmark, n=128).
+     */
+    static final int ECHO_COPIES = 2;
+    static final int ECHO_REPEAT_TICKS = 1;
     /** Lazy push: pending announcements kept at most (the oldest go first; anti-entropy covers what they would). */
     static final int MAX_ANNOUNCEMENTS = 20_000;
 
@@ -163,6 +201,12 @@ public final class ExchangeNode {
     private final List<Fresh> fresh = new ArrayList<>();
     private final LinkedHashMap<Message.EntryId, Pull> pulls = new LinkedHashMap<>();
     private long nextPullAt = Long.MAX_VALUE;
+    /** Tree mode: origins whose entries changed here lately, oldest change first, with the time (antiEntropy). */
+    private final LinkedHashMap<Long, Long> recentOrigins = new LinkedHashMap<>();
+    /** The time of the current tick or receive, for code below them that takes no time argument. */
+    private long lastNowNanos;
+    /** A pulled entry arrived in the packet being received: relay it before returning (see receive). */
+    private boolean missedArrived;
     private long[] ring = new long[0];
     private final Map<Long, InetSocketAddress> addressOf = new HashMap<>();
     private final Map<InetSocketAddress, Long> idOf = new HashMap<>();
@@ -263,9 +307,20 @@ public final class ExchangeNode {
             Message.Entry e = entries.publish(key, value, nextVersion, cfg.entryTtl(), 0);
             entries.armRetransmit(key, nowNanos, tickNanos, FIRST_ANNOUNCE_TICKS);
             fresh.add(new Fresh(e, EntryStore.NO_PEER, false));
+            noteRecent(self, nowNanos);
             return e;
         }
         return entries.publish(key, value, nextVersion, cfg.entryTtl(), relayTransmits());
+    }
+
+    private void noteRecent(long origin, long nowNanos) {
+        recentOrigins.remove(origin); // re-inserted last: the map is ordered oldest change first
+        recentOrigins.put(origin, nowNanos);
+        if (recentOrigins.size() > MAX_RECENT_ORIGINS) {
+            Iterator<Long> it = recentOrigins.keySet().iterator();
+            it.next();
+            it.remove();
+        }
     }
 
     private boolean tree() {
@@ -295,6 +350,7 @@ public final class ExchangeNode {
     /** Runs everything due at {@code nowNanos}; returns when it wants to be called next. */
     public long tick(long nowNanos) {
         counters.increment(Counter.TICKS);
+        lastNowNanos = nowNanos;
         long next = membership.tick(nowNanos);
         if (nowNanos >= nextPullAt) {
             pullDue(nowNanos);
@@ -313,7 +369,7 @@ public final class ExchangeNode {
         next = Math.min(next, nextPullAt);
         if (nowNanos >= nextAntiEntropyAt && !membership.isLeaving()) {
             nextAntiEntropyAt = nowNanos + cfg.antiEntropyInterval().toNanos();
-            antiEntropy();
+            antiEntropy(nowNanos);
         }
         // a leaving node runs no anti-entropy: its stale deadline must not make the loop spin
         return Math.min(next, Math.min(nextGossipAt, membership.isLeaving() ? Long.MAX_VALUE : nextAntiEntropyAt));
@@ -380,6 +436,7 @@ public final class ExchangeNode {
         refreshRing();
         Map<InetSocketAddress, Out> outs = new LinkedHashMap<>();
         List<Fresh> live = new ArrayList<>(fresh.size());
+        List<long[]> liveChildren = new ArrayList<>(fresh.size());
         for (Fresh f : fresh) {
             Message.Entry e = f.entry();
             Optional<Message.Entry> current = entries.get(e.origin(), e.key());
@@ -388,7 +445,9 @@ public final class ExchangeNode {
             }
             live.add(f);
             EntryTree t = new EntryTree(ring, e.origin(), (int) e.version(), cfg.treeFanout());
-            for (long child : t.children(self)) {
+            long[] children = t.children(self);
+            liveChildren.add(children);
+            for (long child : children) {
                 InetSocketAddress a = addressOf.get(child);
                 if (child != f.from() && a != null) {
                     outs.computeIfAbsent(a, x -> new Out(child)).full.add(e);
@@ -396,17 +455,26 @@ public final class ExchangeNode {
             }
         }
         fresh.clear();
-        long due0 = nowNanos + ANNOUNCE_WAIT_TICKS * tickNanos;
-        for (Fresh f : live) {
+        // half a tick of slack: a tick that ran late must not push these to the tick after the next
+        long due0 = nowNanos + ANNOUNCE_WAIT_TICKS * tickNanos - tickNanos / 2;
+        long echoDue = nowNanos + ECHO_WAIT_TICKS * tickNanos - tickNanos / 2;
+        for (int i = 0; i < live.size(); i++) {
+            Fresh f = live.get(i);
             if (cfg.lazyFanout() > 0) {
                 int count = f.missed() ? MISSED_ANNOUNCE_MULT * cfg.lazyFanout() : cfg.lazyFanout();
-                announcements.add(new Announcement(Message.EntryId.of(f.entry()), f.from(), count, due0));
+                Announcement a = new Announcement(Message.EntryId.of(f.entry()), f.from(), count, due0);
+                // a child hears of it only by its echo, which follows the copy: an announcement from its parent
+                // means the copy is lost, and the child pulls at once (onIHave)
+                a.skip = liveChildren.get(i);
+                announcements.add(a);
             }
         }
         counters.add(Counter.ENTRIES_RETRANSMITTED, due.size());
         for (Message.Entry e : due) {
-            // a retransmission is overdue already: it may go out on its own packets this tick
-            announcements.add(new Announcement(Message.EntryId.of(e), EntryStore.NO_PEER, cfg.gossipFanout(), nowNanos));
+            // insurance behind the echoes and announcements, so it waits for packets to ride on like them (due now,
+            // on packets of its own, it cost ~0.7 KB/s per host at n=128, 1 update/host/s)
+            announcements.add(new Announcement(Message.EntryId.of(e), EntryStore.NO_PEER, cfg.gossipFanout(),
+                    due0));
         }
         if (!broadcasts.isEmpty()) {
             for (InetSocketAddress a : membership.gossipTargets(cfg.gossipFanout())) {
@@ -418,8 +486,10 @@ public final class ExchangeNode {
             // the echo: the entry's id rides on the next packet to the same child (the window's tree sends there
             // again soon), so a child whose copy was lost pulls it; covers exactly the edges loss cuts
             for (Message.Entry e : o.getValue().full) {
-                announcements.add(new Announcement(Message.EntryId.of(e), EntryStore.NO_PEER, 1, due0,
-                        o.getValue().peer, o.getKey()));
+                Announcement echo = new Announcement(Message.EntryId.of(e), EntryStore.NO_PEER, ECHO_COPIES, echoDue,
+                        o.getValue().peer, o.getKey());
+                echo.notBeforeNanos = nowNanos + ECHO_NOT_BEFORE_NANOS;
+                announcements.add(echo);
             }
         }
         while (announcements.size() > MAX_ANNOUNCEMENTS) {
@@ -477,7 +547,7 @@ public final class ExchangeNode {
                 it.remove(); // done, or superseded by a newer version (announced on its own)
                 continue;
             }
-            if (!a.eligible(peer) || (out != null && out.hasFullId(a.id))) {
+            if (!a.eligible(peer, lastNowNanos) || (out != null && out.hasFullId(a.id))) {
                 continue;
             }
             int room = (b.remainingBytes() - MessageCodec.RECORD_HEADER_BYTES - 1) / MessageCodec.ID_BYTES;
@@ -496,6 +566,11 @@ public final class ExchangeNode {
             ids.add(a.id);
             a.sentTo[a.sentTo.length - a.left] = peer;
             a.left--;
+            if (a.only != EntryStore.NO_PEER && a.left > 0) {
+                // the next copy on a later packet
+                a.dueNanos = lastNowNanos + ECHO_REPEAT_TICKS * tickNanos - tickNanos / 2;
+                a.notBeforeNanos = lastNowNanos + ECHO_NOT_BEFORE_NANOS;
+            }
             if (a.left <= 0) {
                 it.remove();
             }
@@ -527,8 +602,9 @@ public final class ExchangeNode {
         }
     }
 
-    private void onIHave(Message.IHave h, InetSocketAddress from, long sender, long nowNanos) {
+    private void onIHave(Message.IHave h, InetSocketAddress from, long sender, long nowNanos, List<Message> replies) {
         counters.add(Counter.IHAVE_IDS_RECEIVED, h.ids().size());
+        List<Message.EntryId> now = new ArrayList<>();
         for (Message.EntryId id : h.ids()) {
             if (id.origin() == self) {
                 continue;
@@ -543,7 +619,16 @@ public final class ExchangeNode {
                     continue;
                 }
                 p = new Pull();
-                p.dueNanos = nowNanos + pullDelayTicks(id, sender) * tickNanos;
+                int delay = pullDelayTicks(id, sender);
+                if (delay == 0) {
+                    // our tree parent's echo: sent after its copy to us, which is lost; ask in the reply to it
+                    p.announcers.add(from);
+                    p.asked = 1;
+                    now.add(id);
+                    p.dueNanos = nowNanos + PULL_RETRY_TICKS * tickNanos - tickNanos / 2;
+                } else {
+                    p.dueNanos = nowNanos + delay * tickNanos;
+                }
                 pulls.put(id, p);
                 nextPullAt = Math.min(nextPullAt, p.dueNanos);
             }
@@ -551,11 +636,21 @@ public final class ExchangeNode {
                 p.announcers.add(from);
             }
         }
+        for (int i = 0; i < now.size(); i += MessageCodec.MAX_IDS) {
+            replies.add(new Message.IWant(now.subList(i, Math.min(now.size(), i + MessageCodec.MAX_IDS))));
+        }
+        counters.add(Counter.IWANT_IDS_SENT, now.size());
+        counters.add(Counter.IWANT_IDS_AT_ONCE, now.size());
     }
 
     /**
      * How long to wait for the tree's copy before pulling: the announcer had the entry at about its own depth in
      * the tree and announced it within a tick; ours comes at our depth. One tick of slack for the tick phases.
+     * None (ask at once) when the announcer is our parent: a parent announces to its tree children only by the
+     * echo, which rides no packet sent within ECHO_NOT_BEFORE_NANOS of the copy, so the copy is lost. (Before those
+     * two rules an immediate pull made reordered copies duplicates: 22 in LazyPushSimTest's 1260 lossless
+     * deliveries.) Pulling early from any announcer at our depth or deeper was not done: tick phases let it be
+     * ahead of our parent.
      */
     private int pullDelayTicks(Message.EntryId id, long announcer) {
         if (!tree()) {
@@ -567,6 +662,9 @@ public final class ExchangeNode {
         int theirs = t.position(announcer);
         if (mine < 0 || theirs < 0) {
             return 1;
+        }
+        if (t.parentOf(self) == announcer) {
+            return 0;
         }
         return 1 + Math.max(0, t.depth(mine) - t.depth(theirs) - 1);
     }
@@ -587,14 +685,14 @@ public final class ExchangeNode {
                 nextPullAt = Math.min(nextPullAt, p.dueNanos);
                 continue;
             }
-            if (p.asked >= MAX_ANNOUNCERS || p.announcers.isEmpty()) {
+            if (p.asked >= MAX_PULL_ASKS || p.announcers.isEmpty()) {
                 it.remove();
                 counters.increment(Counter.PULLS_ABANDONED);
                 continue;
             }
             InetSocketAddress to = p.announcers.get(p.asked % p.announcers.size());
             p.asked++;
-            p.dueNanos = nowNanos + PULL_RETRY_TICKS * tickNanos;
+            p.dueNanos = nowNanos + PULL_RETRY_TICKS * tickNanos - tickNanos / 2;
             nextPullAt = Math.min(nextPullAt, p.dueNanos);
             asks.computeIfAbsent(to, x -> new ArrayList<>()).add(en.getKey());
         }
@@ -619,18 +717,54 @@ public final class ExchangeNode {
         }
     }
 
-    /** Digests for the next slice of origins and the next slice of member states, to one random peer. */
-    private void antiEntropy() {
+    /**
+     * Digests for the origins that changed here lately (tree mode, up to half the digest room, newest first) and the
+     * next slice of all origins, and the next slice of member states, to one random peer. The recent ones first: a
+     * host the tree and the announcements both missed (copy, echo and pulls lost) lacks a recent entry, and
+     * whichever host sends it its next digests has it among its recent origins, so it is repaired within about one
+     * interval instead of waiting for the cycle through all origins (~4 s at n=128, ~30 s at n=1000).
+     */
+    private void antiEntropy(long nowNanos) {
         List<InetSocketAddress> peer = membership.randomPeerAddresses(1);
         if (peer.isEmpty()) {
             return;
         }
         PacketCodec.PacketBuilder b = newPacket();
         List<Long> origins = entries.originList();
-        int digestBudget = b.remainingBytes() * 2 / 3;
+        // tree mode: half the packet (was 2/3; with the recent origins first the full cycle may be slower): ~0.2 KB/s
+        // less per host at n=128, part of the price of the second echo
+        int digestBudget = tree() ? b.remainingBytes() / 2 : b.remainingBytes() * 2 / 3;
         int used = 0;
+        Set<Long> done = new HashSet<>();
+        if (!recentOrigins.isEmpty()) {
+            long cutoff = nowNanos - RECENT_ORIGIN_INTERVALS * cfg.antiEntropyInterval().toNanos();
+            recentOrigins.values().removeIf(at -> at < cutoff);
+            // changes younger than the tree and its repairs take are still on their way: no digest for them yet
+            long youngest = nowNanos - RECENT_ORIGIN_MIN_AGE_TICKS * tickNanos;
+            List<Long> recent = new ArrayList<>();
+            for (Map.Entry<Long, Long> r : recentOrigins.entrySet()) {
+                if (r.getValue() <= youngest && entries.maxVersion(r.getKey()) != 0) {
+                    recent.add(r.getKey());
+                }
+            }
+            for (int i = recent.size() - 1; i >= 0; i--) {
+                Message.Digest d = entries.digest(recent.get(i), true);
+                if (used + MessageCodec.size(d) > digestBudget / 2 || !b.tryAdd(d)) {
+                    break;
+                }
+                used += MessageCodec.size(d);
+                done.add(recent.get(i));
+                counters.increment(Counter.DIGESTS_SENT);
+                counters.increment(Counter.DIGESTS_SENT_RECENT);
+            }
+        }
         for (int i = 0; i < origins.size(); i++) {
-            Message.Digest d = entries.digest(origins.get(Math.floorMod(digestCursor, origins.size())), true);
+            long o = origins.get(Math.floorMod(digestCursor, origins.size()));
+            if (done.contains(o)) {
+                digestCursor++;
+                continue;
+            }
+            Message.Digest d = entries.digest(o, true);
             if (used + MessageCodec.size(d) > digestBudget || !b.tryAdd(d)) {
                 break;
             }
@@ -654,6 +788,7 @@ public final class ExchangeNode {
     public void receive(InetSocketAddress from, byte[] data, int offset, int length, long nowNanos) {
         counters.increment(Counter.PACKETS_IN);
         counters.add(Counter.BYTES_IN, length);
+        lastNowNanos = nowNanos;
         DecodeResult r = codec.decode(data, offset, length, wallMillis.getAsLong());
         if (!r.accepted()) {
             counters.increment(r.drop().counter);
@@ -678,7 +813,7 @@ public final class ExchangeNode {
             } else if (m instanceof Message.Digest d) {
                 onDigest(d, replies);
             } else if (m instanceof Message.IHave h) {
-                onIHave(h, from, p.sender(), nowNanos);
+                onIHave(h, from, p.sender(), nowNanos, replies);
             } else if (m instanceof Message.IWant w) {
                 onIWant(w, replies);
             } else {
@@ -692,6 +827,12 @@ public final class ExchangeNode {
         membership.packetFrom(p.sender(), from, nowNanos);
         if (!replies.isEmpty()) {
             sendDirect(from, replies);
+        }
+        if (missedArrived) {
+            // a pulled entry is late here and so at our whole subtree: pass it on now, not at the next tick
+            missedArrived = false;
+            counters.increment(Counter.PULLED_RELAYED_AT_ONCE);
+            treeGossip(nowNanos);
         }
     }
 
@@ -714,10 +855,14 @@ public final class ExchangeNode {
         counters.add(Counter.ENTRIES_DUPLICATE_CREDITS, entries.duplicateCredits() - credits0);
         if (a == EntryStore.Applied.NEWER) {
             counters.increment(Counter.ENTRIES_APPLIED);
+            if (tree()) {
+                noteRecent(e.origin(), nowNanos);
+            }
             if (tree() && e.ttl() > 0) {
                 Pull pending = pulls.remove(Message.EntryId.of(e));
                 boolean missed = pending != null && pending.asked > 0;
                 fresh.add(new Fresh(entries.get(e.origin(), e.key()).orElseThrow(), from, missed));
+                missedArrived |= missed;
             }
             listener.onEntry(e, nowNanos);
         } else {
@@ -798,6 +943,7 @@ public final class ExchangeNode {
         @Override
         public void forget(long member) {
             entries.removeOrigin(member);
+            recentOrigins.remove(member); // a digest of an origin we dropped would invite its entries back
             // the replay window is kept (LRU-capped): old captured packets of the member stay rejected
         }
     }

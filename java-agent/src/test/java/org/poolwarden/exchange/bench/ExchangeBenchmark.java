@@ -38,6 +38,7 @@ class ExchangeBenchmark {
     void run() throws Exception {
         int[] sizes = Arrays.stream(System.getProperty("exchange.bench.sizes", "16,128,1000").split(","))
                 .mapToInt(x -> Integer.parseInt(x.trim())).toArray();
+        double load0 = java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("setup", Map.of(
                 "simulator", "deterministic discrete-event, one JVM; same ExchangeNode code as over UDP",
@@ -92,6 +93,9 @@ class ExchangeBenchmark {
             }
             report.put(p.getKey(), byN);
         }
+        // the simulated figures do not depend on it; CPU% does a little (2 shared cores)
+        report.put("loadAverage1minAtStartAndEnd", List.of(load0,
+                java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage()));
         Path out = Path.of("target", "bench", outName + ".json");
         Files.createDirectories(out.getParent());
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.toFile(), report);
@@ -389,7 +393,8 @@ class ExchangeBenchmark {
         Counter[] breakdown = {Counter.PACKETS_OUT, Counter.ENTRIES_SENT, Counter.ENTRIES_APPLIED, Counter.ENTRIES_STALE,
                 Counter.ENTRIES_REPAIRED, Counter.ENTRIES_RETRANSMITTED, Counter.BROADCASTS_SENT, Counter.DIGESTS_SENT,
                 Counter.ENTRIES_SKIPPED_HELD, Counter.ENTRIES_DUPLICATE_CREDITS, Counter.IHAVE_IDS_SENT,
-                Counter.IHAVE_IDS_KNOWN, Counter.IWANT_IDS_SENT, Counter.ENTRIES_PULL_SERVED, Counter.PULLS_ABANDONED};
+                Counter.IHAVE_IDS_KNOWN, Counter.IWANT_IDS_SENT, Counter.ENTRIES_PULL_SERVED, Counter.PULLS_ABANDONED,
+                Counter.IWANT_IDS_AT_ONCE, Counter.PULLED_RELAYED_AT_ONCE, Counter.DIGESTS_SENT_RECENT};
         long[] sum0 = new long[breakdown.length];
         for (int i = 0; i < n; i++) {
             for (int k = 0; k < breakdown.length; k++) {

@@ -73,4 +73,27 @@ class LazyPushSimTest {
         assertTrue(sum(c, Counter.IWANT_IDS_SENT) > 0, "some copies were lost and pulled");
         assertTrue(sum(c, Counter.ENTRIES_PULL_SERVED) > 0);
     }
+    @Test
+    void withFivePercentLossALostCopyIsRepairedFromTheParentsEchoWithinTheTailBudget() {
+        // the repair path: parent's echo (twice), a pull in the reply to it, the pulled entry relayed at once, up to
+        // 6 pull tries; before, a lost copy took 2-5 ticks per hop and a lost echo left a host to anti-entropy
+        int n = 64;
+        SimCluster c = new SimCluster(73, ExchangeConfig.lan(), n);
+        c.net.latency(200_000, 300_000);
+        c.startSeeded();
+        c.runMillis(3000);
+        c.net.loss(0.05);
+        Random r = new Random(3);
+        long abandoned0 = sum(c, Counter.PULLS_ABANDONED);
+        for (int t = 0; t < 40; t++) {
+            SimHost o = c.host(1 + r.nextInt(n));
+            Message.Entry e = o.node().publish("k", new byte[] {(byte) t}, c.net.now());
+            c.runMillis(400);
+            assertEquals(0, missing(c, o, e), "trial " + t);
+            c.runMillis(100 + r.nextInt(200));
+        }
+        assertTrue(sum(c, Counter.IWANT_IDS_AT_ONCE) > 0, "lost copies pulled on the parent's echo");
+        assertTrue(sum(c, Counter.PULLED_RELAYED_AT_ONCE) > 0, "pulled entries relayed without waiting for a tick");
+        assertEquals(0, sum(c, Counter.PULLS_ABANDONED) - abandoned0, "no repair left to anti-entropy");
+    }
 }
