@@ -192,6 +192,18 @@ public abstract class AbstractCpuController implements CpuController {
         });
     }
 
+    @Override
+    public int ensureGroups(Collection<AppGroup> groups) {
+        return guarded(() -> {
+            ensureRoot(); // once, not per group
+            int written = 0;
+            for (AppGroup g : groups) {
+                if (ensure(g) != Outcome.UNCHANGED) written++;
+            }
+            return written;
+        });
+    }
+
     private Outcome ensure(AppGroup group) {
         String name = group.name();
         Knobs want = new Knobs(rawWeight(group.weight()), CfsQuota.of(group.cap()));

@@ -30,6 +30,20 @@ public interface CpuController {
     boolean ensureGroup(AppGroup group);
 
     /**
+     * {@link #ensureGroup} for several groups (a drift check of their knobs: reads each group's knobs, writes only
+     * what differs, counts drift); process lists are not read. Stops at the first failure.
+     *
+     * @return how many groups were written to
+     */
+    default int ensureGroups(Collection<AppGroup> groups) {
+        int written = 0;
+        for (AppGroup g : groups) {
+            if (ensureGroup(g)) written++;
+        }
+        return written;
+    }
+
+    /**
      * Moves a process (all its threads) into an existing group, and with {@code withChildren} its current
      * descendants. A pid that does not exist is an error naming it; a descendant that exits meanwhile is skipped.
      */

@@ -103,6 +103,14 @@ public final class FakeCpuController extends AbstractCpuController {
         return null;
     }
 
+    /** Someone else moves a process out of our groups into a cgroup outside our root (made if missing). */
+    public void outsideMove(int pid, String cgroup) {
+        ProcessOrigins.checkPath(cgroup);
+        groups.values().forEach(g -> g.pids.remove(pid));
+        outsideCgroups.add(cgroup);
+        outside.put(pid, cgroup);
+    }
+
     /** Someone else writes a knob we manage. */
     public void outsideWrite(String group, long rawWeight, CfsQuota quota) {
         Group g = groups.get(group);

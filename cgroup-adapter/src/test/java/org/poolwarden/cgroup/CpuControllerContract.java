@@ -200,6 +200,32 @@ public abstract class CpuControllerContract {
     }
 
     @Test
+    void ensureGroupsUndoesKnobDriftOfEveryGroupGivenAndLeavesTheRestAndTheProcessesAlone() {
+        CpuController c = controller();
+        int pid = startProcess();
+        AppGroup a = AppGroup.of("a", 200).withCap(CpuCap.ofCpus(0.5));
+        AppGroup b = AppGroup.of("b", 300);
+        AppGroup other = AppGroup.of("other", 100);
+        c.reconcile(List.of(new CpuController.Desired(a, Set.of(pid)), new CpuController.Desired(b, Set.of()),
+                new CpuController.Desired(other, Set.of())));
+        long rawA = c.list().get("a").rawWeight();
+        long rawB = c.list().get("b").rawWeight();
+        long rawOther = c.list().get("other").rawWeight();
+        outsideWrite("a", rawA * 3, CfsQuota.NONE);
+        outsideWrite("b", rawB * 2, CfsQuota.NONE);
+        outsideWrite("other", rawOther * 2, CfsQuota.NONE);
+
+        assertEquals(2, c.ensureGroups(List.of(a, b)), "both groups given were written");
+        assertEquals(2, c.counters().drift());
+        assertEquals(rawA, c.list().get("a").rawWeight());
+        assertEquals(new CfsQuota(50_000, 100_000), c.list().get("a").quota());
+        assertEquals(rawB, c.list().get("b").rawWeight());
+        assertEquals(rawOther * 2, c.list().get("other").rawWeight(), "a group not given is not touched");
+        assertEquals("a", groupOf(pid), "its process stays");
+        assertEquals(0, c.ensureGroups(List.of(a, b)), "nothing left to write");
+    }
+
+    @Test
     void anIntendedChangeIsNotDrift() {
         CpuController c = controller();
         c.reconcile(List.of(new CpuController.Desired(AppGroup.of("web", 200), Set.of())));

@@ -433,6 +433,8 @@ public final class AgentCommand implements java.util.concurrent.Callable<Integer
         m.put("sampler_sock_diag_failures", ea.sampler().counters().sockDiagFailures);
         m.put("sampler_fd_scans", ea.sampler().counters().fdScans);
         m.put("enforcer_quiet_skips", c.quietSkips);
+        m.put("enforcer_knob_checks", c.knobChecks);
+        m.put("enforcer_network_checks", c.networkChecks);
         m.put("enforcer_policy_fast_applies", c.policyFastApplies);
         m.put("enforcer_policy_fast_writes", c.policyFastWrites);
         m.put("detector_proc_files_read", ea.agent().detector().reader().filesRead());

@@ -50,6 +50,8 @@ public final class KernelEnforcer implements Enforcer, AutoCloseable {
     public static final class Counters {
         public volatile long applies, applyFailures, rejectedPlans, releases, cleanups, cpuWrites, tcChanges,
                 tcDrift, nftCommands, nftDrift, cgroup2Moves, skippedFlowRules, quietSkips,
+                /** Groups whose knobs a quiet apply checked, and quiet applies that checked tc and nftables. */
+                knobChecks, networkChecks,
                 /** Policy-only reloads written ahead of the full reconcile, and the groups and trees they wrote. */
                 policyFastApplies, policyFastWrites,
                 /** Pipes left alone because a foreign root qdisc sits where our tree goes. */
@@ -75,13 +77,23 @@ public final class KernelEnforcer implements Enforcer, AutoCloseable {
     private DesiredKernel made;
 
     /**
-     * While the desired state stays the same (same plan, same processes), the kernel is reconciled on every 15th apply
-     * (30 s at the default slow tick) instead of every one: a full reconcile reads every knob and process list of
-     * every group, thousands of file reads with hundreds of apps (with 500 apps it was 40% of the agent's CPU at every
-     * 5th apply). An outside change to one of our knobs is still undone by the next reconcile, within 30 s; any
-     * change of the desired state (reload, policy, a process starting, exiting or moving) is applied at once.
+     * While the desired state stays the same (same plan, same processes), the kernel is not reconciled in full on
+     * every apply: a full reconcile reads every knob and process list of every group, thousands of file reads with
+     * hundreds of apps. Instead each quiet apply checks the knobs of a slice of the groups ({@link #KNOB_SWEEP_TICKS}),
+     * every {@code QUIET_RECONCILE_EVERY}th one reconciles the tc trees and nftables, and every
+     * {@link #FULL_RECONCILE_EVERY}th one does the full reconcile, process lists and the cgroup2 groups included. Drift bounds at the default
+     * 2 s slow tick: an outside write to a CPU knob is undone within {@code KNOB_SWEEP_TICKS} applies (30 s), an
+     * outside change to our tc classes or nftables table within {@code QUIET_RECONCILE_EVERY} applies (30 s), a
+     * process moved out of our group by someone else within {@code FULL_RECONCILE_EVERY} applies (5 min). Any change
+     * of the desired state (reload, policy, a process starting, exiting or moving) is applied in full at once.
      */
     public static final int QUIET_RECONCILE_EVERY = 15;
+    /** Quiet applies over which every group's knobs are checked once (a slice of the groups per apply). */
+    public static final int KNOB_SWEEP_TICKS = 15;
+    /** Quiet applies between two full reconciles (process lists read back): membership drift bound. */
+    public static final int FULL_RECONCILE_EVERY = 150;
+    /** Where the next quiet knob check starts in the desired group list. */
+    private int knobCursor;
 
     /**
      * @param config the agent's current config ({@code agent::config}): flow rules, pipe interfaces, app order;
@@ -119,9 +131,17 @@ public final class KernelEnforcer implements Enforcer, AutoCloseable {
             counters.lastError = e.getMessage();
             throw e;
         }
-        if (last != null && d.equals(last) && ++quietApplies < QUIET_RECONCILE_EVERY) {
-            // Nothing to change since the last reconcile: the kernel is read back (drift) only every few ticks.
+        if (last != null && d.equals(last) && ++quietApplies < FULL_RECONCILE_EVERY) {
+            // Nothing to change since the last reconcile: the kernel is read back (drift) a part at a time.
             counters.quietSkips++;
+            try {
+                quietCheck(d, c);
+            } catch (RuntimeException e) {
+                counters.applyFailures++;
+                counters.lastError = e.toString();
+                last = null; // the next apply reconciles in full
+                throw e;
+            }
             return;
         }
         quietApplies = 0;
@@ -133,6 +153,32 @@ public final class KernelEnforcer implements Enforcer, AutoCloseable {
             counters.applyFailures++;
             counters.lastError = e.toString();
             throw e;
+        }
+    }
+
+    /**
+     * A quiet apply's share of the drift check: the knobs (not the process lists) of the next slice of the CPU
+     * groups, so that every group is checked once per {@link #KNOB_SWEEP_TICKS} applies and no apply reads all of
+     * them; on every {@link #QUIET_RECONCILE_EVERY}th, nftables and the tc trees (the cgroup2 groups, whose listing
+     * reads their process lists, wait for the full reconcile).
+     */
+    private void quietCheck(DesiredKernel d, PoolwardenConfig c) {
+        List<CpuController.Desired> all = d.cpu();
+        int n = all.size();
+        if (n > 0) {
+            int slice = (n + KNOB_SWEEP_TICKS - 1) / KNOB_SWEEP_TICKS;
+            List<org.poolwarden.cgroup.AppGroup> groups = new ArrayList<>(slice);
+            int from = knobCursor % n;
+            for (int i = 0; i < slice; i++) groups.add(all.get((from + i) % n).group());
+            knobCursor = (from + slice) % n;
+            counters.knobChecks += groups.size();
+            counters.cpuWrites += ports.cpu().ensureGroups(groups);
+        }
+        if (quietApplies % QUIET_RECONCILE_EVERY == 0) {
+            counters.networkChecks++;
+            List<RuntimeException> foreign = new ArrayList<>();
+            reconcileNetwork(d, c, foreign, false);
+            rethrow(foreign, "reconcile");
         }
     }
 
@@ -188,11 +234,14 @@ public final class KernelEnforcer implements Enforcer, AutoCloseable {
         return complete;
     }
 
-    private void reconcile(DesiredKernel d, PoolwardenConfig c) {
-        counters.skipped = d.skipped();
-        counters.skippedFlowRules = d.skipped().size();
+    /**
+     * cgroup2 groups (made first: nftables resolves them when loading rules; {@code withCgroup2} false leaves them
+     * out, since listing them reads their process lists), the classifier, the HTB trees.
+     */
+    private void reconcileNetwork(DesiredKernel d, PoolwardenConfig c, List<RuntimeException> foreign,
+                                  boolean withCgroup2) {
         Cgroup2Groups g2 = ports.cgroup2();
-        if (g2 != null) {
+        if (g2 != null && withCgroup2) {
             Set<String> keep = new TreeSet<>(d.cgroup2().keySet());
             keep.addAll(g2.list().keySet()); // old groups go only after the rules that name them
             g2.reconcile(keep);
@@ -202,9 +251,6 @@ public final class KernelEnforcer implements Enforcer, AutoCloseable {
         if (r.drift()) counters.nftDrift++;
 
         Set<String> wanted = new HashSet<>();
-        // A foreign root qdisc on one pipe leaves that pipe alone (the adapter changed nothing there); the other
-        // pipes and the CPU side are still reconciled, and the apply fails at the end naming that pipe.
-        List<RuntimeException> foreign = new ArrayList<>();
         for (BandwidthSpec s : d.pipes().values()) {
             wanted.add(s.device());
             try {
@@ -229,7 +275,16 @@ public final class KernelEnforcer implements Enforcer, AutoCloseable {
             ports.tc().remove(dev);
             devicesTouched.remove(dev);
         }
+    }
 
+    private void reconcile(DesiredKernel d, PoolwardenConfig c) {
+        counters.skipped = d.skipped();
+        counters.skippedFlowRules = d.skipped().size();
+        // A foreign root qdisc on one pipe leaves that pipe alone (the adapter changed nothing there); the other
+        // pipes and the CPU side are still reconciled, and the apply fails at the end naming that pipe.
+        List<RuntimeException> foreign = new ArrayList<>();
+        reconcileNetwork(d, c, foreign, true);
+        Cgroup2Groups g2 = ports.cgroup2();
         ReconcileResult cpu = ports.cpu().reconcile(d.cpu());
         counters.cpuWrites += cpu.writes();
 

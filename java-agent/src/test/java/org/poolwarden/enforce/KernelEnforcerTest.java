@@ -91,22 +91,28 @@ class KernelEnforcerTest {
     }
 
     @Test
-    void anUnchangedDesiredStateIsReadBackOnlyEveryFewTicksYetDriftIsUndoneWithinThem() {
+    void anUnchangedDesiredStateIsReadBackASliceAtATimeYetKnobDriftIsUndoneWithinTheSweep() {
         KernelEnforcer e = host.enforcer();
         e.apply(host.plan(), host.inventory());
-        long reads = host.cpu.counters().reads();
+        long reconciles = host.cpu.counters().reconciles();
         e.apply(host.plan(), host.inventory());
-        assertEquals(reads, host.cpu.counters().reads(), "a quiet tick does not read the kernel back");
+        assertEquals(reconciles, host.cpu.counters().reconciles(), "a quiet tick reads no process list back");
         assertEquals(1, e.counters().quietSkips);
+        assertEquals(1, e.counters().knobChecks, "two groups over the sweep: one group's knobs per quiet apply");
 
-        host.cpu.outsideWrite("web", 7, org.poolwarden.cgroup.CfsQuota.NONE); // someone else writes our knob
-        int applies = 1;
-        while (host.cpu.list().get("web").rawWeight() == 7 && applies <= KernelEnforcer.QUIET_RECONCILE_EVERY) {
+        // someone else writes both our knobs: each is undone within the sweep, by quiet applies alone
+        host.cpu.outsideWrite("web", 7, org.poolwarden.cgroup.CfsQuota.NONE);
+        host.cpu.outsideWrite("batch", 9, org.poolwarden.cgroup.CfsQuota.NONE);
+        int applies = 0;
+        while ((host.cpu.list().get("web").rawWeight() == 7 || host.cpu.list().get("batch").rawWeight() == 9)
+                && applies < KernelEnforcer.KNOB_SWEEP_TICKS) {
             e.apply(host.plan(), host.inventory());
             applies++;
         }
-        assertTrue(applies <= KernelEnforcer.QUIET_RECONCILE_EVERY, "undone after " + applies + " applies");
-        assertTrue(host.cpu.list().get("web").rawWeight() != 7);
+        assertTrue(host.cpu.list().get("web").rawWeight() != 7 && host.cpu.list().get("batch").rawWeight() != 9,
+                "undone within " + KernelEnforcer.KNOB_SWEEP_TICKS + " applies: " + host.cpu.list());
+        assertEquals(reconciles, host.cpu.counters().reconciles(), "by the knob checks, not a full reconcile");
+        assertEquals(2, host.cpu.counters().drift(), "both counted as drift");
 
         // A changed desired state (a new process of web) is applied at once, not at the next full reconcile.
         host.cpu.spawn(102, 1);
@@ -115,6 +121,39 @@ class KernelEnforcerTest {
         apps.put("web", new org.poolwarden.detect.Inventory.Instance("web", "h", List.of(100, 101, 102)));
         e.apply(host.plan(), new org.poolwarden.detect.Inventory("h", apps, 0, 4));
         assertEquals("web", host.cpu.groupOf(102));
+    }
+
+    @Test
+    void aProcessMovedOutOfOurGroupIsPutBackByTheFullReconcileWithinItsPeriod() {
+        KernelEnforcer e = host.enforcer();
+        e.apply(host.plan(), host.inventory());
+        long reconciles = host.cpu.counters().reconciles();
+        host.cpu.outsideMove(100, "/system.slice/other.service"); // someone else moves web's process out
+        int applies = 0;
+        while (!"web".equals(host.cpu.groupOf(100)) && applies < KernelEnforcer.FULL_RECONCILE_EVERY) {
+            e.apply(host.plan(), host.inventory());
+            applies++;
+        }
+        assertEquals("web", host.cpu.groupOf(100), "back within " + KernelEnforcer.FULL_RECONCILE_EVERY + " applies");
+        assertEquals(KernelEnforcer.FULL_RECONCILE_EVERY, applies, "by the full reconcile, not before");
+        assertEquals(reconciles + 1, host.cpu.counters().reconciles());
+    }
+
+    @Test
+    void anOutsideChangeToOurTcClassIsUndoneByTheQuietNetworkCheck() {
+        KernelEnforcer e = host.enforcer();
+        e.apply(host.plan(), host.inventory());
+        host.tc.tamperRate("eth0", DesiredKernel.FIRST_APP_MINOR, 1 * MBIT);
+        int applies = 0;
+        while (host.tc.classRate("eth0", DesiredKernel.FIRST_APP_MINOR) != 30 * MBIT
+                && applies < KernelEnforcer.QUIET_RECONCILE_EVERY) {
+            e.apply(host.plan(), host.inventory());
+            applies++;
+        }
+        assertEquals(30 * MBIT, host.tc.classRate("eth0", DesiredKernel.FIRST_APP_MINOR),
+                "undone within " + KernelEnforcer.QUIET_RECONCILE_EVERY + " applies");
+        assertEquals(1, e.counters().networkChecks);
+        assertTrue(e.counters().tcDrift > 0, "counted as drift");
     }
 
     @Test
@@ -203,10 +242,11 @@ class KernelEnforcerTest {
         e.apply(host.plan(), host.inventory());
         assertEquals(quiet + 1, e.counters().quietSkips);
         long full = 0;
-        for (int i = 0; i < KernelEnforcer.QUIET_RECONCILE_EVERY && full == 0; i++) {
+        for (int i = 0; i < KernelEnforcer.FULL_RECONCILE_EVERY && full == 0; i++) {
+            long r0 = host.cpu.counters().reconciles();
             reads = host.cpu.counters().reads();
             e.apply(host.plan(), host.inventory());
-            full = host.cpu.counters().reads() - reads;
+            if (host.cpu.counters().reconciles() > r0) full = host.cpu.counters().reads() - reads;
         }
         assertEquals(mutations, host.cpu.counters().mutations());
         assertEquals(tc, host.tc.counters().changesSent());
