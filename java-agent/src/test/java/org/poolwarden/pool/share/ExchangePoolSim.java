@@ -52,6 +52,12 @@ final class ExchangePoolSim {
     static final boolean PROGRESS = Boolean.getBoolean("pw.progress");
     /** Prints every booked-guarantee miss and every unsaturated congested tick (diagnosis of issue #8). */
     static final boolean MISSES = Boolean.getBoolean("pw.bench.misses");
+    /**
+     * Prints every tick from 25 ticks before the partition to 1 s after it heals, per side: sent, credit, booked,
+     * minority-capped hosts, how the views count the other side (fresh, stale), held and released counters (issue
+     * #8 partition diagnosis; with {@code -Dpw.bench.parthosts=true} also each host's sent/credit).
+     */
+    static final boolean PART = Boolean.getBoolean("pw.bench.part");
 
     /** A host's view of its own queues for the coordinator. */
     final class Traffic implements PipeTraffic {
@@ -206,12 +212,16 @@ final class ExchangePoolSim {
                     hostSent += s;
                 }
                 traffic[h].sentLast += (long) hostSent;
+                hostSentNow[h] = hostSent;
                 sentNow += hostSent;
                 for (Workload.App a : w.of(h)) {
                     a.pubBooked = Math.min(a.q, a.booking); // what the next round's entry books
                 }
             }
             meter.tick(t, sentNow, oracleSent, trueDemand);
+            if (PART && t >= p.partStartSec() * ticksPerSec - 25 && t < p.partEndSec() * ticksPerSec + ticksPerSec + 5) {
+                partLine(t, sentNow, q, oracleSent, trueDemand);
+            }
             if (MISSES && t > warm && trueDemand >= q && sentNow < 0.95 * q) {
                 long cb = 0, cu = 0, ci = 0, unusedCredit = 0, queuedNoCredit = 0;
                 int stale = 0;
@@ -305,6 +315,74 @@ final class ExchangePoolSim {
                 reconverged < 0 ? -1 : reconverged - detected,
                 peerRounds == 0 ? 0 : (double) (staleHostTicks() - stale0) / peerRounds,
                 meter.throughputVsOraclePct(), exchangeKbit, Math.max(0, falseReleases), w.drops());
+    }
+
+    private final double[] hostSentNow = new double[1000];
+    private final double[] partSent = new double[100_000];
+    private final long[] capped0 = new long[1000];
+
+    private void partLine(int t, double sentNow, double q, double oracle, double demand) {
+        int n = p.hosts();
+        partSent[t] = sentNow;
+        double win = 0;
+        for (int i = Math.max(0, t - 19); i <= t; i++) {
+            win += partSent[i];
+        }
+        StringBuilder sb = new StringBuilder(String.format("part t=%d sent=%.3f win1s=%.3f demand=%.3f oracle=%.3f",
+                t, sentNow / q, win / (20 * q), demand / q, oracle / q));
+        for (int side = 0; side < 2; side++) {
+            int lo = side == 0 ? 1 : n / 2 + 1;
+            int hi = side == 0 ? n / 2 : n;
+            double credit = 0, booked = 0, sent = 0, viewTotal = 0;
+            int live = 0, capped = 0, counted = 0, staleOther = 0, freshOther = 0, held = 0, rel = 0;
+            StringBuilder hosts = new StringBuilder();
+            for (int h = lo; h <= hi; h++) {
+                if (!pool.host(h).isAlive()) {
+                    continue;
+                }
+                live++;
+                PipeShareCoordinator c = pool.coordinator(h);
+                HostGrant g = c.grant("pipe").orElse(null);
+                PipeAllocation al = c.allocation("pipe").orElse(null);
+                long cap = c.counters().get(ShareCounters.Counter.MINORITY_CAPPED);
+                if (cap > capped0[h]) {
+                    capped++;
+                }
+                capped0[h] = cap;
+                held += c.counters().get(ShareCounters.Counter.MEMBER_HELD);
+                rel += c.counters().get(ShareCounters.Counter.MEMBER_RELEASED);
+                if (g != null) {
+                    credit += g.creditBytes();
+                    booked += g.bookedBytes();
+                }
+                double hs = hostSentNow[h];
+                sent += hs;
+                if (al != null) {
+                    counted += al.grants().size();
+                    viewTotal += al.totalCredit();
+                    for (HostGrant x : al.grants()) {
+                        int id = Integer.parseInt(x.hostId().replaceAll("\\D", ""));
+                        boolean other = side == 0 ? id > n / 2 : id <= n / 2;
+                        if (other) {
+                            if (x.stale()) {
+                                staleOther++;
+                            } else {
+                                freshOther++;
+                            }
+                        }
+                    }
+                }
+                hosts.append(String.format(" h%d:%.3f/%.3f", h, hs / q, g == null ? 0 : g.creditBytes() / q));
+            }
+            sb.append(String.format(" | side%d live=%d sent=%.3f credit=%.3f booked=%.3f capped=%d counted=%.1f "
+                    + "otherFresh=%.1f otherStale=%.1f viewTotal=%.3f heldCtr=%d relCtr=%d",
+                    side, live, sent / q, credit / q, booked / q, capped, counted / (double) live,
+                    freshOther / (double) live, staleOther / (double) live, viewTotal / live / q, held, rel));
+            if (Boolean.getBoolean("pw.bench.parthosts")) {
+                sb.append(hosts);
+            }
+        }
+        System.out.println(sb);
     }
 
     SharePool pool() {
