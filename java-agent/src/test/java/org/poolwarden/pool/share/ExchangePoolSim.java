@@ -36,7 +36,8 @@ final class ExchangePoolSim {
 
     record Result(Params params, double overshootAvgPct, double overshootWorst1sPct, double overshootWorst1sEndSec,
                   double diagWorst1sAfterOnsetPct, double overshootWorstTickPct,
-                  double partitionOvershootWorst1sPct, double utilisationCongestedPct, int congestedTicks,
+                  double partitionOvershootWorst1sPct, double partitionAllStaleAfterSec,
+                  double partitionStaleOvershootWorst1sPct, double utilisationCongestedPct, int congestedTicks,
                   double utilisationSustainedPct, int sustainedTicks, double jainVsOracle, double jainMin5s,
                   double bookedMetPct, long bookedChecks, int failureDetectedAfterRounds, int releasedEverywhereRounds,
                   int reconvergeRounds, double staleFractionOfPeerRounds, double throughputVsOraclePct,
@@ -136,6 +137,7 @@ final class ExchangePoolSim {
         int detected = -1;
         int everywhere = -1;
         int reconverged = -1;
+        int allStale = -1; // the first tick of the partition at which every view counts the other side stale
         String failId = PipeShareCoordinator.hostId(p.failHost());
         long bytes0 = pool.cluster.net.bytesSent();
         long stale0 = staleHostTicks();
@@ -183,6 +185,10 @@ final class ExchangePoolSim {
             double oracleSent = w.oracleSends(q);
             // 3. hosts run their rounds for interval t (on the simulated network: exchange traffic in between)
             pool.cluster.net.runUntil(t0 + (long) t * tick + tick - 1);
+            if (allStale < 0 && t >= p.partStartSec() * ticksPerSec && t < p.partEndSec() * ticksPerSec
+                    && everyViewCountsTheOtherSideStale()) {
+                allStale = t;
+            }
             // 4. and send what the round allowed during the interval
             double sentNow = 0;
             for (int h = 1; h <= n; h++) {
@@ -309,7 +315,9 @@ final class ExchangePoolSim {
         return new Result(p, meter.overshootAvgPct(), meter.worst1sPct(),
                 worstEnd < 0 ? Double.NaN : (worstEnd + 1) / (double) ticksPerSec,
                 meter.worst1sPct(settled, Integer.MAX_VALUE), meter.worstTickPct(),
-                meter.worst1sPct(ps, pe), meter.utilisationCongestedPct(), meter.congestedTicks(),
+                meter.worst1sPct(ps, pe), allStale < 0 ? Double.NaN : (allStale - ps) / (double) ticksPerSec,
+                allStale < 0 ? Double.NaN : meter.worst1sPct(allStale + ticksPerSec - 1, pe),
+                meter.utilisationCongestedPct(), meter.congestedTicks(),
                 meter.utilisationSustainedPct(), meter.sustainedTicks(), w.jain(false), jainMin, w.bookedMetPct(),
                 w.bookedChecks(), detected < 0 ? -1 : detected - failTick, everywhere < 0 ? -1 : everywhere - detected,
                 reconverged < 0 ? -1 : reconverged - detected,
@@ -399,6 +407,34 @@ final class ExchangePoolSim {
             s += pool.coordinator(h).allocator("pipe").staleHostTicks();
         }
         return s;
+    }
+
+    /**
+     * Whether every live host's view counts every live host of the other side of the partition as stale (or no
+     * longer counts it): from then on the partition bound of the package docs holds; before, the other side is
+     * still granted from its last, fresh entry.
+     */
+    private boolean everyViewCountsTheOtherSideStale() {
+        int n = p.hosts();
+        for (int h = 1; h <= n; h++) {
+            if (!pool.host(h).isAlive()) {
+                continue;
+            }
+            PipeAllocation al = pool.coordinator(h).allocation("pipe").orElse(null);
+            if (al == null) {
+                return false;
+            }
+            boolean leftSide = h <= n / 2;
+            for (HostGrant g : al.grants()) {
+                for (int j = 1; j <= n; j++) {
+                    if ((j <= n / 2) != leftSide && pool.host(j).isAlive()
+                            && g.hostId().equals(PipeShareCoordinator.hostId(j)) && !g.stale()) {
+                        return false;
+                    }
+                }
+            }
+        }
+        return true;
     }
 
     private long rounds() {

@@ -98,8 +98,13 @@ class PoolSimBench {
             // 92.7-98.5% measured, 95.6-97.4% at load 1.1, see README)
             assertTrue(r.overshootAvgPct() <= 2, run + "average overshoot " + r.overshootAvgPct());
             assertTrue(r.overshootWorst1sPct() <= 10, run + "worst 1 s overshoot " + r.overshootWorst1sPct());
-            assertTrue(r.partitionOvershootWorst1sPct() <= 100 * PipeConfig.DEFAULT_PARTITION_SLACK / 2,
-                    run + "partition overshoot " + r.partitionOvershootWorst1sPct());
+            // the partition bound (package docs; beta / 2 for two groups with the minority cap) holds once every
+            // view counts the other side stale; the first ticks, when the other side is still granted from its
+            // last fresh entry, fall under the worst 1 s target above (partitionOvershootWorst1sPct reports them)
+            assertTrue(!Double.isNaN(r.partitionAllStaleAfterSec()), run + "the views never counted the other side "
+                    + "of the partition stale");
+            assertTrue(r.partitionStaleOvershootWorst1sPct() <= 100 * PipeConfig.DEFAULT_PARTITION_SLACK / 2,
+                    run + "partition overshoot once stale " + r.partitionStaleOvershootWorst1sPct());
             assertTrue(r.jainVsOracle() >= 0.99, run + "Jain " + r.jainVsOracle());
             assertTrue(r.bookedMetPct() >= 100, run + "bookings met in " + r.bookedMetPct() + "% of checks");
             assertTrue(r.reconvergeRounds() >= 0 && r.reconvergeRounds() <= 2, run + "re-convergence "
