@@ -171,8 +171,9 @@ class AgentProcessBench {
                 }
                 j.put("loadAverage", Files.readString(Path.of("/proc/loadavg")).strip());
                 j.put("cpus", Runtime.getRuntime().availableProcessors());
-                j.put("note", "SIGHUP → cgroup weight file: the config is loaded on the signal thread, applied at "
-                        + "the next tick, and that tick is a slow one (detection, plan, reconcile)");
+                j.put("note", "SIGHUP → cgroup weight file: the config is loaded on the signal thread; a policy-only "
+                        + "change is written by the next tick (the changed knobs only), any other change by a full "
+                        + "slow tick (detection, plan, reconcile)");
                 Path out = Path.of("target/bench/" + NAME + ".json");
                 Files.createDirectories(out.getParent());
                 Files.writeString(out, AgentProcess.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(j));
