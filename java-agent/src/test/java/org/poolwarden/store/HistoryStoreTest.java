@@ -90,23 +90,7 @@ class HistoryStoreTest {
     @Test
     void aBufferedStoreKilledMidMinuteLosesAtMostThatMinuteAndStaysConsistent() throws Exception {
         Path db = tmp.resolve("crash-b.db");
-        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), CrashWriter.class.getName(), db.toString(), "buffered");
-        pb.redirectErrorStream(true);
-        Process p = pb.start();
-        int written = 0;
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = r.readLine()) != null) {
-                if (line.startsWith("written ")) written = Integer.parseInt(line.substring(8));
-                if (written >= 200) break;
-            }
-            assertTrue(written >= 200, "child stopped early; last line: " + line);
-            p.destroyForcibly();
-            assertTrue(p.waitFor(10, TimeUnit.SECONDS));
-        } finally {
-            p.destroyForcibly();
-        }
+        int written = killWriterAfter(db, "written ", "buffered");
         try (HistoryStore s = HistoryStore.open(db)) {
             assertEquals("ok", s.integrityCheck());
             long raw = s.rows(Resolution.RAW);
@@ -147,23 +131,7 @@ class HistoryStoreTest {
     @Test
     void survivesKillMinus9MidWriteWithEveryCommittedBatch() throws Exception {
         Path db = tmp.resolve("crash.db");
-        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), CrashWriter.class.getName(), db.toString());
-        pb.redirectErrorStream(true);
-        Process p = pb.start();
-        int committed = 0;
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = r.readLine()) != null) {
-                if (line.startsWith("committed ")) committed = Integer.parseInt(line.substring(10));
-                if (committed >= 200) break;
-            }
-            assertTrue(committed >= 200, "child stopped early; last line: " + line);
-            p.destroyForcibly(); // SIGKILL on Linux: no shutdown hooks, no close
-            assertTrue(p.waitFor(10, TimeUnit.SECONDS));
-        } finally {
-            p.destroyForcibly();
-        }
+        int committed = killWriterAfter(db, "committed ");
         try (HistoryStore s = HistoryStore.open(db)) {
             assertEquals("ok", s.integrityCheck());
             long raw = s.rows(Resolution.RAW);
@@ -178,5 +146,33 @@ class HistoryStoreTest {
             assertNotNull(s.summary("host", "cpu", 1_700_000_000_000L, Long.MAX_VALUE, 1_700_000_000_000L + HOUR));
             s.write(1_700_000_000_000L + HOUR, List.of(new Sample("app", "cpu", 1)));
         }
+    }
+
+    /**
+     * Runs {@link CrashWriter} on {@code db} in a child JVM, reads its progress lines ({@code prefix} and a count)
+     * until the count reaches 200, then kills it (SIGKILL on Linux: no shutdown hooks, no close); returns the count.
+     */
+    private static int killWriterAfter(Path db, String prefix, String... mode) throws Exception {
+        List<String> cmd = new java.util.ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), CrashWriter.class.getName(), db.toString()));
+        cmd.addAll(List.of(mode));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.redirectErrorStream(true);
+        Process p = pb.start();
+        int count = 0;
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = r.readLine()) != null) {
+                if (line.startsWith(prefix)) count = Integer.parseInt(line.substring(prefix.length()));
+                if (count >= 200) break;
+            }
+            assertTrue(count >= 200, "child stopped early; last line: " + line);
+            p.destroyForcibly();
+            assertTrue(p.waitFor(10, TimeUnit.SECONDS));
+        } finally {
+            p.destroyForcibly();
+        }
+        return count;
     }
 }
