@@ -60,12 +60,12 @@ public final class ProcChanges {
 
     /** Processes whose stat file must be read in this scan. */
     public boolean mustLook(int pid) {
-        return look.contains(pid);
+        return !look.isEmpty() && look.contains(pid); // most scans have no events: box no pid for them
     }
 
     /** Processes to classify again, whatever their name. */
     public boolean mustReclassify(int pid) {
-        return reclassify.contains(pid);
+        return !reclassify.isEmpty() && reclassify.contains(pid);
     }
 
     public Set<Integer> looked() {

@@ -92,7 +92,9 @@ public final class ProcessDetector {
     private int walkedRulesVersion = -1;
     private long eventScans, walks, lostWalks, eventFailures;
     /** Every process listed by the last scan; kept across scans (entries are updated in place, not rebuilt). */
-    private final Map<Integer, Tracked> table = new HashMap<>();
+    private final IntTable<Tracked> table = new IntTable<>();
+    /** Reused by each scan's sweep for the processes that were not listed. */
+    private final List<Tracked> gone = new ArrayList<>();
     private Inventory inventory;
     private boolean inventoryStale = true;
 
@@ -297,19 +299,22 @@ public final class ProcessDetector {
             }
         }
         int unassigned = 0;
-        for (java.util.Iterator<Tracked> it = table.values().iterator(); it.hasNext(); ) {
-            Tracked t = it.next();
-            if (t.listedScan != scans) {
-                it.remove();
-                reader.forget(t.pid);
-                if (t.app != null) {
-                    inventoryStale = true;
-                    exited.add(new ScanResult.ProcessEvent(t.pid, t.app, null));
-                }
-            } else if (t.app == null) {
-                unassigned++;
+        gone.clear();
+        for (int i = 0, n = table.capacity(); i < n; i++) {
+            Tracked t = table.valueAt(i);
+            if (t == null) continue;
+            if (t.listedScan != scans) gone.add(t);
+            else if (t.app == null) unassigned++;
+        }
+        for (Tracked t : gone) {
+            table.remove(t.pid);
+            reader.forget(t.pid);
+            if (t.app != null) {
+                inventoryStale = true;
+                exited.add(new ScanResult.ProcessEvent(t.pid, t.app, null));
             }
         }
+        gone.clear();
         lastScanProcesses = table.size();
         if (inventoryStale) {
             inventory = buildInventory();
@@ -328,9 +333,10 @@ public final class ProcessDetector {
 
     /** The processes of the last scan and those with events since: what an event-driven scan looks at. */
     private int[] knownAndChanged() {
-        int[] out = new int[table.size() + changes.looked().size()];
-        int n = 0;
-        for (Integer pid : table.keySet()) out[n++] = pid;
+        if (changes.looked().isEmpty()) return table.keys();
+        int[] known = table.keys();
+        int[] out = java.util.Arrays.copyOf(known, known.length + changes.looked().size());
+        int n = known.length;
         for (Integer pid : changes.looked()) if (!table.containsKey(pid)) out[n++] = pid;
         return java.util.Arrays.copyOf(out, n);
     }
@@ -373,7 +379,9 @@ public final class ProcessDetector {
         List<List<Integer>> byApp = new ArrayList<>();
         for (int i = 0; i < appNames.size(); i++) byApp.add(new ArrayList<>());
         int unassigned = 0;
-        for (Tracked t : table.values()) {
+        for (int i = 0, n = table.capacity(); i < n; i++) {
+            Tracked t = table.valueAt(i);
+            if (t == null) continue;
             if (t.app != null) byApp.get(appIndex.get(t.app)).add(t.pid);
             else unassigned++;
         }
