@@ -2,8 +2,10 @@ package org.poolwarden.pool.share;
 
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import org.poolwarden.exchange.ExchangeConfig;
@@ -176,6 +178,11 @@ final class ExchangePoolSim {
                     side.add(SimHost.addressOf(h));
                 }
                 pool.cluster.net.partition(side);
+                for (int h = 1; h <= n; h++) {
+                    if (pool.host(h).isAlive()) {
+                        (h <= n / 2 ? leftSideIds : rightSideIds).add(PipeShareCoordinator.hostId(h));
+                    }
+                }
             }
             if (t == p.partEndSec() * ticksPerSec) {
                 pool.cluster.net.heal();
@@ -325,6 +332,9 @@ final class ExchangePoolSim {
                 meter.throughputVsOraclePct(), exchangeKbit, Math.max(0, falseReleases), w.drops());
     }
 
+    /** The live hosts' ids on each side of the partition, taken when it starts. */
+    private final Set<String> leftSideIds = new HashSet<>();
+    private final Set<String> rightSideIds = new HashSet<>();
     private final double[] hostSentNow = new double[1000];
     private final double[] partSent = new double[100_000];
     private final long[] capped0 = new long[1000];
@@ -424,13 +434,10 @@ final class ExchangePoolSim {
             if (al == null) {
                 return false;
             }
-            boolean leftSide = h <= n / 2;
+            Set<String> otherSide = h <= n / 2 ? rightSideIds : leftSideIds;
             for (HostGrant g : al.grants()) {
-                for (int j = 1; j <= n; j++) {
-                    if ((j <= n / 2) != leftSide && pool.host(j).isAlive()
-                            && g.hostId().equals(PipeShareCoordinator.hostId(j)) && !g.stale()) {
-                        return false;
-                    }
+                if (!g.stale() && otherSide.contains(g.hostId())) {
+                    return false;
                 }
             }
         }
