@@ -117,6 +117,11 @@ public final class Membership {
         return awareness.score();
     }
 
+    /** This host's local health, for tests of what a degraded host does. */
+    Awareness awareness() {
+        return awareness;
+    }
+
     public boolean isLeaving() {
         return leaving;
     }
@@ -442,6 +447,12 @@ public final class Membership {
         // repeating one; a clock stepped back far is simply followed
         if (round <= lastRound && lastRound - round < n) {
             round = lastRound + 1;
+        } else if (awareness.score() > 0 && lastRound != Long.MIN_VALUE && round > lastRound) {
+            // Our own health stretches the period to score + 1 rounds. Following the wall clock then visits only
+            // every (score + 1)-th round's target, and when that shares a factor with n - 1 the same members are
+            // skipped every time (with 7 members and a stretch of 2, half of them were never probed by this host).
+            // While stretched, take the targets in turn; back at full health the wall clock is followed again.
+            round = lastRound + 1;
         }
         lastRound = round;
         int offset = 1 + (int) Math.floorMod(round, (long) (n - 1));
@@ -580,7 +591,12 @@ public final class Membership {
                 Relay relay = new Relay();
                 relay.requester = from;
                 relay.requesterSeq = r.seq();
-                relay.nackAt = now + awareness.scale(probeTimeoutNanos);
+                // The nack has to reach the requester before its probe's deadline, which comes one probe timeout
+                // after it sent this request (more when its own health stretches it): a nack that arrives late is
+                // counted as missing, and the requester blames its own links for the target's silence (Lifeguard),
+                // stretching its probe period after every real death. 80% of the unstretched timeout, as memberlist's
+                // nack ratio, leaves the rest for the trip back.
+                relay.nackAt = now + probeTimeoutNanos * 8 / 10;
                 relays.put(seq, relay);
                 out.sendDirect(r.targetAddress(), List.of(new Message.Ping(seq, r.target())));
             }

@@ -162,6 +162,31 @@ class ProbeOrderTest {
     }
 
     @Test
+    void rotatingWithStretchedPeriodsStillWalksThroughAllOthers() {
+        // 7 members: a prober whose own health stretches its period to 2 or 3 rounds used to follow the wall clock
+        // to every 2nd or 3rd round's target, and with n - 1 = 6 that is the same half or third of the members
+        // every time (the others went unprobed by it for as long as it stayed degraded)
+        long[] ids = java.util.Arrays.copyOf(IDS, 7);
+        for (int stretch : new int[] {2, 3, 4}) {
+            Pool p = new Pool(ExchangeConfig.lan(), ids);
+            Membership slow = p.nodes.get(ids[2]);
+            int n = ids.length;
+            long step = 50 * MS;
+            for (long t = step; t <= 4L * (n - 1) * stretch * 200 * MS; t += step) {
+                p.runUntil(t);
+                // held at this stretch: every successful probe would bring it back by one
+                slow.awareness().apply(stretch - 1 - slow.awareness().score());
+            }
+            List<Long> t = p.targetsOf.get(ids[2]);
+            assertTrue(t.size() >= 3 * (n - 1), "stretch " + stretch + ": probed " + t.size() + " times");
+            for (int i = 0; i + n - 1 <= t.size(); i++) {
+                assertEquals(n - 1, new HashSet<>(t.subList(i, i + n - 1)).size(),
+                        "stretch " + stretch + ": any n-1 consecutive probes cover all others: " + t);
+            }
+        }
+    }
+
+    @Test
     void shuffledLeavesSomeMemberUnprobedInSomeRounds() {
         Pool p = new Pool(ExchangeConfig.lan().withProbeOrder(ProbeOrder.SHUFFLED), IDS);
         p.runUntil(30 * 200 * MS);

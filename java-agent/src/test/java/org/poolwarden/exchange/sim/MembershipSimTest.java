@@ -90,6 +90,36 @@ class MembershipSimTest {
         assertTrue(c.events.stream().noneMatch(o -> o.event().type() == Type.FAILED));
     }
 
+    /**
+     * The real-UDP rig's sequence (ExchangeRealUdpKernelTest): a host is killed, and right after every survivor has
+     * declared it failed another host is paused for 1.5 s. The probers of the dead host must not blame themselves
+     * for its silence (the relays' nacks have to reach them before the probe's deadline), or their stretched probe
+     * periods, taken with the rotating order, can leave the paused host unprobed by anyone.
+     */
+    @Test
+    void aPauseRightAfterADeathIsStillSuspectedByEveryone() {
+        for (long seed = 200; seed < 220; seed++) {
+            SimCluster c = new SimCluster(seed, ExchangeConfig.lan(), 8);
+            c.startJoiningVia(1);
+            c.runMillis(3000);
+            c.host(8).kill();
+            c.runMillis(2500);
+            assertEquals(7, about(c, 8, Type.FAILED).size(), "seed " + seed + ": every survivor declared h8 failed");
+            for (SimHost h : c.hosts()) {
+                if (h.isAlive()) {
+                    assertEquals(0, h.node().awarenessScore(), "seed " + seed + ": h" + h.node().id()
+                            + " blamed itself for a dead peer's silence");
+                }
+            }
+            c.events.clear();
+            c.host(5).pause(1500 * MS);
+            c.runMillis(4500);
+            assertEquals(6, about(c, 5, Type.SUSPECT).stream().map(o -> o.observer()).distinct().count(),
+                    "seed " + seed + ": every other survivor suspected the paused h5");
+            assertTrue(c.events.stream().noneMatch(o -> o.event().type() == Type.FAILED), "seed " + seed);
+        }
+    }
+
     @Test
     void sixtyPausesOfOneAndAHalfSecondsKillNobody() {
         // a refutation that gossip happens to miss at one host used to let that host's suspicion run out (1 pause in
